@@ -1,0 +1,1 @@
+"""The built-in production checks, one plugin module each."""

@@ -1,0 +1,1 @@
+"""Schema migrations (``postgresql/``, ``sqlite/``) and ``roles.sql``, shipped as package data."""

@@ -1,0 +1,1 @@
+"""One module per ``tier1`` subcommand: ``configure(parser)`` and ``run(args)``."""

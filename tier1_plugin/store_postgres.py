@@ -1,0 +1,266 @@
+"""The production event store: PostgreSQL, JSONB, monthly partitions, exactly-once inserts."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from tier1_plugin.migrations import VERSION_TABLE, migrations
+from tier1_plugin.models import AutomationEvent
+
+COLUMNS = ("event_uuid", "event_type", "project_id", "status", "evidence", "detected_from",
+           "metadata", "correlation_id", "created_at", "resolved_at")
+_SELECT = "SELECT id, " + ", ".join(COLUMNS) + " FROM automation_events"
+_ADVISORY_LOCK = 0x7431_6462  # "t1db": serialises concurrent `tier1 db upgrade`
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached; the event belongs in the outbox."""
+
+
+class PostgresStore:
+    dialect = "postgresql"
+    placeholder = "%s"
+
+    def __init__(self, url: str, connect_timeout_s: float = 3):
+        self.url = url
+        self.connect_timeout_s = connect_timeout_s
+        self._lock = threading.RLock()
+        self._connection: psycopg.Connection | None = None
+        self._months: set[tuple[int, int]] = set()
+        self._upgraded = False
+
+    def __repr__(self):
+        return "PostgresStore(<url redacted>)"
+
+    def connection(self) -> psycopg.Connection:
+        if self._connection is None or self._connection.closed:
+            try:
+                self._connection = psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=max(1, int(self.connect_timeout_s)))
+            except psycopg.OperationalError as exc:
+                raise StoreUnavailable(_first_line(exc)) from None
+            self._months.clear()
+            if not self._upgraded:
+                self.upgrade()
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _run(self, work):
+        """Run ``work(connection)``; a dropped connection is retried once, then unavailable."""
+        with self._lock:
+            for attempt in (1, 2):
+                connection = self.connection()
+                try:
+                    return work(connection)
+                except psycopg.OperationalError as exc:
+                    self.close()
+                    if attempt == 2:
+                        raise StoreUnavailable(_first_line(exc)) from None
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        return self._run(lambda c: c.execute(
+            f"SELECT COALESCE(MAX(version), 0) FROM {VERSION_TABLE}").fetchone()[0])
+
+    def upgrade(self) -> list[str]:
+        connection = self._connection
+        applied = []
+        with connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK,))
+            connection.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
+                               "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            done = {row[0] for row in connection.execute(f"SELECT version FROM {VERSION_TABLE}")}
+            for migration in migrations(self.dialect):
+                if migration.version in done:
+                    continue
+                connection.execute(migration.sql)
+                connection.execute(f"INSERT INTO {VERSION_TABLE} (version, name) VALUES (%s, %s)",
+                                   (migration.version, migration.name))
+                applied.append(f"{migration.version:04d}_{migration.name}")
+        self._upgraded = True
+        return applied
+
+    def ensure_partitions(self, connection, moments) -> None:
+        months = {(m.astimezone(timezone.utc).year, m.astimezone(timezone.utc).month) for m in moments}
+        for year, month in sorted(months - self._months):
+            connection.execute("SELECT tier1_ensure_partition(%s)",
+                               (datetime(year, month, 1, tzinfo=timezone.utc),))
+            self._months.add((year, month))
+
+    def partitions(self) -> list[str]:
+        return [row[0] for row in self._run(lambda c: c.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'automation_events'::regclass ORDER BY c.relname").fetchall())]
+
+    # -- events ----------------------------------------------------------------------------
+
+    def insert(self, events: list[AutomationEvent]) -> list[int]:
+        if len(events) == 1:
+            return [self._run(lambda c: self._insert_one(c, events[0]))]
+        return self._run(lambda c: self._insert_many(c, events))
+
+    def _insert_one(self, connection, event) -> int:
+        self.ensure_partitions(connection, [event.created_at])
+        row = connection.execute(
+            f"INSERT INTO automation_events ({', '.join(COLUMNS)}) VALUES "
+            f"({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (event_uuid, created_at) DO NOTHING "
+            "RETURNING id", _row(event)).fetchone()
+        if row is None:  # delivered before (outbox redelivery): exactly once
+            row = connection.execute("SELECT id FROM automation_events WHERE event_uuid = %s "
+                                     "AND created_at = %s", (event.event_uuid, event.created_at)).fetchone()
+        return row[0]
+
+    def _insert_many(self, connection, events) -> list[int]:
+        """COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING."""
+        self.ensure_partitions(connection, [event.created_at for event in events])
+        with connection.transaction():
+            connection.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS tier1_incoming (LIKE automation_events "
+                "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+            with connection.cursor().copy(
+                    f"COPY tier1_incoming ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for event in events:
+                    copy.write_row(_row(event))
+            connection.execute(
+                f"INSERT INTO automation_events ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+                "FROM tier1_incoming ON CONFLICT (event_uuid, created_at) DO NOTHING")
+            ids = dict(connection.execute(
+                "SELECT e.event_uuid::text, e.id FROM automation_events e JOIN tier1_incoming i "
+                "ON e.event_uuid = i.event_uuid AND e.created_at = i.created_at").fetchall())
+        return [ids[event.event_uuid] for event in events]
+
+    def query(self, event_type=None, status=None, project_id=None, since=None, until=None,
+              correlation_id=None, limit=100, oldest_first=False) -> list[AutomationEvent]:
+        clauses, params = [], []
+        for column, value in (("event_type", event_type), ("status", status),
+                              ("project_id", project_id), ("correlation_id", correlation_id)):
+            if value is not None:
+                clauses.append(f"{column} = %s")
+                params.append(value)
+        if since is not None:
+            clauses.append("created_at >= %s")
+            params.append(since)
+        if until is not None:
+            clauses.append("created_at < %s")
+            params.append(until)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "ASC" if oldest_first else "DESC"
+        sql = f"{_SELECT}{where} ORDER BY created_at {order}, id {order}"
+        if limit is not None:
+            sql += " LIMIT %s"
+            params.append(int(limit))
+        return self._run(lambda c: [_event(row) for row in c.execute(sql, params)])
+
+    def get(self, event_id: int) -> AutomationEvent | None:
+        row = self._run(lambda c: c.execute(f"{_SELECT} WHERE id = %s", (event_id,)).fetchone())
+        return _event(row) if row else None
+
+    def correlated(self, event: AutomationEvent) -> list[AutomationEvent]:
+        named = [str(v) for v in event.metadata.get("correlated_with", [])]
+        sql = (f"{_SELECT} WHERE id <> %s AND ("
+               "(correlation_id IS NOT NULL AND correlation_id = %s)"
+               " OR metadata->'correlated_with' ?| %s"
+               " OR id::text = ANY(%s) OR event_uuid::text = ANY(%s)"
+               ") ORDER BY created_at, id")
+        params = (event.id, event.correlation_id, [str(event.id), event.event_uuid], named, named)
+        return self._run(lambda c: [_event(row) for row in c.execute(sql, params)])
+
+    def resolve(self, event_id: int, when: datetime) -> bool:
+        return self._run(lambda c: c.execute(
+            "UPDATE automation_events SET resolved_at = %s WHERE id = %s AND resolved_at IS NULL",
+            (when, event_id)).rowcount == 1)
+
+    def archive(self, cutoff: datetime) -> int:
+        """Detach whole monthly partitions that end before ``cutoff`` into schema tier1_archive."""
+        def work(connection):
+            moved = 0
+            with connection.transaction():
+                connection.execute("CREATE SCHEMA IF NOT EXISTS tier1_archive")
+                rows = connection.execute(
+                    "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+                    "JOIN pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = 'automation_events'::regclass").fetchall()
+                for name, bound in rows:
+                    upper = bound.split("TO ('", 1)[1].split("'", 1)[0]
+                    if datetime.fromisoformat(upper.replace(" ", "T")) <= cutoff:
+                        count = connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                        connection.execute(f'ALTER TABLE automation_events DETACH PARTITION "{name}"')
+                        connection.execute(f'ALTER TABLE "{name}" SET SCHEMA tier1_archive')
+                        moved += count
+            self._months.clear()
+            return moved
+        return self._run(work)
+
+    # -- SQL for other components ----------------------------------------------------------
+
+    def execute(self, sql: str, params=(), *, many=False) -> list[tuple]:
+        """Run one statement written with ``?`` placeholders (translated to ``%s``)."""
+        sql = sql.replace("?", "%s")
+
+        def work(connection):
+            with connection.cursor() as cursor:
+                if many:
+                    cursor.executemany(sql, params)
+                else:
+                    cursor.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        return self._run(work)
+
+    def transaction(self):
+        return _PostgresTransaction(self)
+
+
+class _PostgresTransaction:
+    def __init__(self, store: PostgresStore):
+        self.store = store
+
+    def __enter__(self):
+        self.store._lock.acquire()
+        try:
+            connection = self.store.connection()
+            self._transaction = connection.transaction()
+            self._transaction.__enter__()
+        except BaseException:
+            self.store._lock.release()
+            raise
+
+        def execute(sql, params=()):
+            cursor = connection.execute(sql.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
+
+        return execute
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            return self._transaction.__exit__(exc_type, exc, tb)
+        finally:
+            self.store._lock.release()
+
+
+def _row(event: AutomationEvent) -> tuple:
+    return (event.event_uuid, event.event_type, event.project_id, event.status,
+            Jsonb(event.evidence), event.detected_from, Jsonb(event.metadata),
+            event.correlation_id, event.created_at, event.resolved_at)
+
+
+def _event(row) -> AutomationEvent:
+    (id_, uuid, event_type, project_id, status, evidence, detected_from, metadata,
+     correlation_id, created_at, resolved_at) = row
+    return AutomationEvent(
+        id=id_, event_uuid=str(uuid), event_type=event_type, project_id=project_id,
+        status=status, evidence=evidence, detected_from=detected_from, metadata=metadata,
+        correlation_id=correlation_id, created_at=created_at, resolved_at=resolved_at)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
