@@ -80,12 +80,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from tier1_plugin.config import ConfigError
+    from tier1_plugin.errors import StoreUnavailable
 
     try:
         return int(args._run(args) or 0)
     except ConfigError as exc:
         print(f"tier1: config error: {exc}", file=sys.stderr)
         return 2
+    except StoreUnavailable as exc:
+        print(f"tier1: event store unavailable: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -16,12 +16,9 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from tier1_plugin.errors import StoreUnavailable
 from tier1_plugin.models import EVENT_TYPES, STATUSES, AutomationEvent
 from tier1_plugin.redact import sanitise, secret_values
-
-
-class StoreUnavailable(Exception):
-    """The configured database cannot be reached (the event went to the outbox)."""
 
 
 def open_store(url: str, root: Path, connect_timeout_s: float = 3):
@@ -166,8 +163,8 @@ class AutomationHub:
     def _insert(self, events):
         try:
             return self.store.insert(events)
-        except store_postgres_unavailable() as exc:
-            raise StoreUnavailable(str(exc)) from None
+        except sqlite_unavailable() as exc:
+            raise StoreUnavailable(f"sqlite: {exc}") from None
 
     def _deliver_outbox(self) -> int:
         if not self.outbox.exists():
@@ -229,15 +226,10 @@ class AutomationHub:
         return self.store.transaction()
 
 
-def store_postgres_unavailable():
-    """The exception types that mean "unreachable" for the loaded backends."""
-    found = []
-    if "sqlite3" in sys.modules:  # locked past the busy timeout, read-only, disk full
-        found.append(sys.modules["sqlite3"].OperationalError)
-    module = sys.modules.get("tier1_plugin.store_postgres")
-    if module is not None:
-        found.append(module.StoreUnavailable)
-    return tuple(found)
+def sqlite_unavailable():
+    """SQLite's "cannot write now" (locked past the busy timeout, read-only, disk full)."""
+    module = sys.modules.get("sqlite3")
+    return (module.OperationalError,) if module else ()
 
 
 def _as_time(value):

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import psycopg
 from psycopg.types.json import Jsonb
 
+from tier1_plugin.errors import StoreUnavailable
 from tier1_plugin.migrations import VERSION_TABLE, migrations
 from tier1_plugin.models import AutomationEvent
 
@@ -15,10 +16,6 @@ COLUMNS = ("event_uuid", "event_type", "project_id", "status", "evidence", "dete
            "metadata", "correlation_id", "created_at", "resolved_at")
 _SELECT = "SELECT id, " + ", ".join(COLUMNS) + " FROM automation_events"
 _ADVISORY_LOCK = 0x7431_6462  # "t1db": serialises concurrent `tier1 db upgrade`
-
-
-class StoreUnavailable(Exception):
-    """The database cannot be reached; the event belongs in the outbox."""
 
 
 class PostgresStore:
@@ -31,7 +28,6 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._connection: psycopg.Connection | None = None
         self._months: set[tuple[int, int]] = set()
-        self._upgraded = False
 
     def __repr__(self):
         return "PostgresStore(<url redacted>)"
@@ -44,8 +40,6 @@ class PostgresStore:
             except psycopg.OperationalError as exc:
                 raise StoreUnavailable(_first_line(exc)) from None
             self._months.clear()
-            if not self._upgraded:
-                self.upgrade()
         return self._connection
 
     def close(self) -> None:
@@ -60,6 +54,8 @@ class PostgresStore:
                 connection = self.connection()
                 try:
                     return work(connection)
+                except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction):
+                    raise StoreUnavailable("the schema is missing: run `tier1 db upgrade`") from None
                 except psycopg.OperationalError as exc:
                     self.close()
                     if attempt == 2:
@@ -72,7 +68,8 @@ class PostgresStore:
             f"SELECT COALESCE(MAX(version), 0) FROM {VERSION_TABLE}").fetchone()[0])
 
     def upgrade(self) -> list[str]:
-        connection = self._connection
+        """Apply missing migrations (``tier1 db upgrade``); concurrent runs wait on a lock."""
+        connection = self.connection()
         applied = []
         with connection.transaction():
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK,))
@@ -86,7 +83,6 @@ class PostgresStore:
                 connection.execute(f"INSERT INTO {VERSION_TABLE} (version, name) VALUES (%s, %s)",
                                    (migration.version, migration.name))
                 applied.append(f"{migration.version:04d}_{migration.name}")
-        self._upgraded = True
         return applied
 
     def ensure_partitions(self, connection, moments) -> None:

@@ -15,12 +15,13 @@ def configure(parser):
 
 
 def run(args) -> int:
-    from tier1_plugin.hub import AutomationHub, StoreUnavailable
+    from tier1_plugin.errors import StoreUnavailable
+    from tier1_plugin.hub import AutomationHub
 
     with AutomationHub() as hub:
         try:
             if args.action == "upgrade":
-                applied = hub.store.upgrade() if hub.store_name == "sqlite" else _upgrade(hub)
+                applied = _upgrade(hub)
                 version = hub.store.schema_version()
                 print(f"{hub.store_name}: applied {', '.join(applied)}; schema version {version}"
                       if applied else f"{hub.store_name}: schema up to date (version {version})")
@@ -34,18 +35,34 @@ def run(args) -> int:
     return 0
 
 
-def _upgrade(hub):
-    from tier1_plugin.hub import store_postgres_unavailable, StoreUnavailable
+def _upgrade(hub) -> list[str]:
+    if hub.store_name != "sqlite":
+        return hub.store.upgrade()
+    # SQLite migrates itself on connect; compare versions to report what that applied
+    before = _sqlite_version(hub.store.path)
+    version = hub.store.schema_version()
+    return [f"{v:04d}" for v in range(before + 1, version + 1)]
+
+
+def _sqlite_version(path: str) -> int:
+    import sqlite3
+
+    from tier1_plugin.migrations import VERSION_TABLE
 
     try:
-        hub.store.connection()  # applies pending migrations on connect
-        return hub.store.upgrade()
-    except store_postgres_unavailable() as exc:
-        raise StoreUnavailable(str(exc)) from None
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return 0
+    try:
+        return connection.execute(f"SELECT COALESCE(MAX(version), 0) FROM {VERSION_TABLE}").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+    finally:
+        connection.close()
 
 
 def _flush(hub, quiet: bool) -> int:
-    from tier1_plugin.hub import StoreUnavailable
+    from tier1_plugin.errors import StoreUnavailable
 
     waiting = hub.outbox.pending()
     try:

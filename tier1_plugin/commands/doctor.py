@@ -46,13 +46,14 @@ def _config(lines):
 
 
 def _database(config, lines):
-    from tier1_plugin.hub import AutomationHub, StoreUnavailable, store_postgres_unavailable
+    from tier1_plugin.errors import StoreUnavailable
+    from tier1_plugin.hub import AutomationHub, sqlite_unavailable
     from tier1_plugin.migrations import latest_version
 
     hub = AutomationHub(config=config)
     try:
         version = hub.store.schema_version()
-    except (StoreUnavailable, *store_postgres_unavailable()) as exc:
+    except (StoreUnavailable, *sqlite_unavailable()) as exc:
         lines.append((FAIL, "database", f"{hub.store_name} unreachable: {exc}"))
         return
     except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
