@@ -37,7 +37,7 @@ _ASSIGNMENT = re.compile(
     r"""(?ix)
     (?P<key>["']?[\w.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|auth|credential|private[_\-]?key|access[_\-]?key)[\w.\-]*["']?)
     (?P<sep>\s*[:=]\s*|\s+)
-    (?P<value>"[^"\n]*"|'[^'\n]*'|[^\s,;&"'}{]+)
+    (?P<value>\$\{[^}\s]*\}|"[^"\n]*"|'[^'\n]*'|[^\s,;&"'}{]+)
     """
 )
 _BEARER = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/\-]{8,}=*")
@@ -50,8 +50,8 @@ SECRET_ENV = ("N8N_API_KEY", "TIER1_API_TOKEN")
 
 
 def _assignment(match: re.Match) -> str:
-    value = match.group("value")
-    if value in ("", '""', "''") or value.startswith(("${", "[REDACTED")):
+    value = match.group("value").strip("\"'")
+    if not value or value.startswith(("${", "[REDACTED")):
         return match.group(0)
     if match.group("sep").isspace() and not match.group("key").lower().startswith(("--", "-")):
         # "the token expired" is prose; only "--token abc" style flags count as assignments

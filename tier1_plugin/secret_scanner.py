@@ -1,0 +1,612 @@
+"""Find hard-coded secrets in a folder: the ``security`` check's scanner and ``tier1 scan-secrets``.
+
+Two kinds of detection, run in one pass over each file's text:
+
+* **Known formats** (:mod:`tier1_plugin.secret_rules`): AWS keys, GitHub/GitLab/Slack/Stripe/
+  Google/OpenAI/Anthropic/SendGrid/Twilio tokens, JWTs, private key blocks, credentials in
+  URLs, HTTP Basic/Bearer credentials.  Each rule has keywords; a rule's regular expression
+  runs only on files whose lower-cased text contains one of them.
+* **Assignments of secret-named keys** (``password = "..."``, ``"api_key": "..."``,
+  ``DB_PASSWORD=...``, ``--password ...``, ``<password>...</password>``): the key's name is
+  split into words and must name a secret (``password``, ``token``, ``secret`` ...) without
+  a word that makes it something else (``token_url``, ``password_hash``, ``min_length``);
+  the value must be a literal that looks like a real secret, not a reference
+  (``os.environ[...]``, ``${VAR}``, ``<placeholder>``, a call, an identifier) or a
+  placeholder (``changeme``, ``xxx``, ``your-key``).
+
+Allowed: lines with ``pragma: allowlist secret`` (the line before may say
+``pragma: allowlist nextline secret``), secrets matching ``allowlist`` (vendor example keys),
+paths matching ``exclude``, and findings whose fingerprint is in the baseline file.
+
+The secret itself stays in memory: every output uses :attr:`Finding.masked` and
+:attr:`Finding.fingerprint` (a salted SHA-256, never the value).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tier1_plugin.secret_rules import Rule, load_rules, shannon_entropy, VALIDATORS
+
+#: Folder names left out at any depth, and root-anchored build outputs (always, on top of
+#: the configured ``exclude``).
+ALWAYS_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+    "*.egg-info", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".tier1",
+    ".terraform", "build/", "dist/", "target/", ".next/", "coverage/", "htmlcov/",
+)
+
+#: Extensions never worth opening (binary formats, archives, media).
+BINARY_EXTENSIONS = frozenset("""
+png jpg jpeg gif bmp ico webp tiff psd svgz mp3 mp4 m4a wav ogg flac avi mov mkv webm
+zip gz tgz bz2 xz 7z rar tar jar war ear whl egg pyc pyo pyd so dll dylib exe bin o a lib
+class dex apk ipa woff woff2 ttf otf eot pdf doc docx xls xlsx ppt pptx sqlite db mo
+""".split())
+
+#: Extensions of programming languages: there an unquoted right-hand side is an expression.
+CODE_EXTENSIONS = frozenset("""
+py pyi pyx js mjs cjs jsx ts tsx go java kt kts scala groovy gradle rb php cs fs vb c h cc
+cpp hpp cxx m mm swift rs dart lua pl pm r jl ex exs erl clj cljs elm hs ml vue svelte
+""".split())
+
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+
+PRAGMA = "pragma: allowlist secret"
+PRAGMA_NEXTLINE = "pragma: allowlist nextline secret"
+
+
+@dataclass
+class Finding:
+    """One secret found at ``path`` (relative to the scanned root, ``/``-separated)."""
+
+    path: str
+    line: int
+    rule_id: str
+    description: str
+    secret: str = field(repr=False)
+    column: int = 1
+    severity: str = "high"
+
+    @property
+    def masked(self) -> str:
+        return mask(self.secret)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across line moves; salted with the path so equal secrets differ per file."""
+        digest = hashlib.sha256(f"tier1-secret\0{self.path}\0{self.secret}".encode("utf-8", "replace"))
+        return digest.hexdigest()[:40]
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def to_dict(self) -> dict:
+        """The JSON form: everything but the secret."""
+        return {"path": self.path, "line": self.line, "column": self.column,
+                "rule_id": self.rule_id, "description": self.description,
+                "severity": self.severity, "masked": self.masked,
+                "fingerprint": self.fingerprint}
+
+
+def mask(secret: str) -> str:
+    """Keep a short prefix (so a reader can tell which key it is), star the rest."""
+    size = len(secret)
+    keep = 4 if size >= 16 else 2 if size >= 10 else 0
+    return secret[:keep] + "*" * min(max(size - keep, 4), 24)
+
+
+@dataclass
+class ScanReport:
+    """What one scan saw: findings (sorted by path and line) and the files it read or skipped."""
+
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    files_scanned: int = 0
+    skipped_binary: int = 0
+    skipped_large: int = 0
+    errors: list[str] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)
+
+    @property
+    def new_findings(self) -> list[Finding]:
+        accepted = {id(f) for f in self.baselined}
+        return [f for f in self.findings if id(f) not in accepted]
+
+
+# -- assignments of secret-named keys -------------------------------------------------------
+
+# Anchored on the secret word (extending left to the whole key name happens in Python, which
+# is cheaper than a leading ``[\w.-]*`` retried at every position).
+_ASSIGNMENT = re.compile(
+    r"""(?ix)
+    (?:pass(?:word|wd|phrase)?|pwd|secret|token|credential|api[_.\-]?key|apikey|key|auth|pw)
+    [\w.\-]*
+    (?P<kq>["'`]?\]?)
+    (?P<sep>
+        [ \t]*(?::[ \t]*[A-Za-z_][\w.\[\]<>|?]*[ \t]*)?(?:=>|:=|==|=)[ \t]*   # = := => ==, typed
+      | [ \t]*:[ \t]*                                                     # YAML, JSON, dict
+      | (?<=["'])[ \t]*,[ \t]*                                              # ("password", "x")
+      | [ \t]+                                                             # --password x
+    )
+    (?P<value>
+        [bruf@]{0,2}"(?:[^"\\\n]|\\.){1,400}"
+      | [bruf@]{0,2}'(?:[^'\\\n]|\\.){1,400}'
+      | `[^`\n]{1,400}`
+      | [^\s"'`,;)}\]<>]{1,400}
+    )
+    """
+)
+
+_XML_ELEMENT = re.compile(
+    r"(?i)<(?P<tag>[\w:.\-]*(?:password|passwd|secret|token|api[_\-]?key|apikey|credential)"
+    r"[\w:.\-]*)>(?P<value>[^<\s]{1,400})</(?P=tag)>")
+
+# ``mysql -uroot -pSECRET`` / ``-p"SECRET"``: only on a line that also passes a user.
+_SHORT_PASSWORD_FLAG = re.compile(r"""(?<![\w\-])-p(?P<value>"[^"\n]{3,}"|'[^'\n]{3,}'|[^\s'"\-][^\s'"]{3,})""")
+
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+#: Words of a key name that make it a password / a secret / possibly a key.
+PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pass", "pw", "passwort",
+                            "contrasena", "senha", "motdepasse"})
+SECRET_WORDS = frozenset({"secret", "secrets", "token", "tokens", "credential", "credentials",
+                          "apikey", "apikeys", "privatekey", "accesskey", "secretkey", "authkey",
+                          "authtoken", "accesstoken", "refreshtoken", "clientsecret", "cred",
+                          "creds"})
+KEY_WORDS = frozenset({"key", "auth"})
+#: Words before ``key`` that make a key a secret key.
+KEY_QUALIFIERS = frozenset({"api", "private", "secret", "access", "auth", "encryption", "signing",
+                            "master", "client", "app", "application", "consumer", "crypt",
+                            "encrypt", "hmac", "shared", "service", "account", "license", "sign",
+                            "session", "cookie", "jwt", "aes", "cipher", "decryption"})
+
+#: Words that, anywhere in the key name, make it something other than a secret.
+NOT_SECRET_WORDS = frozenset("""
+hash hashed digest sha sha1 sha256 sha512 md5 checksum fingerprint public pub length len min max
+regex pattern placeholder label hint message msg title error errors text description desc help
+policy expiry expires expire expiration format field input prompt forgot reset strength
+validation validator valid invalid required enabled enable disabled disable lifetime ttl timeout
+duration type types name names url uri urls endpoint path file filename dir folder env var
+header headers param params prefix suffix mode count size id ids index idx version provider
+store storage manager service helper class method fn func callback handler location lookup
+query request response schema template rotation created updated at status state button link
+icon view page form route routes cache count limit display show reveal toggle visible
+visibility auto complete autocomplete generated generator generate policy rule rules column
+table tab property properties attr attribute selector element mock stub kind scope scopes
+audience algorithm alg algo issuer usage use uses encoding encoded encode decode length bytes
+bits character characters chars regexp matcher match error_message i18n translation key_id
+keyid ref reference source pair pairs list map set sets store stores address host port user
+username login email mail account owner
+""".split()) - {"key_id"}
+
+#: Values that are placeholders, whatever the key (compared lower-cased, without quotes).
+DEFAULT_PLACEHOLDERS = (
+    "changeme", "change_me", "change-me", "changeit", "password", "passwd", "secret", "token",
+    "example", "sample", "placeholder", "dummy", "redacted", "removed", "hidden", "masked",
+    "xxx", "todo", "fixme", "replace", "insert", "enter", "your", "none", "null", "nil",
+    "undefined", "true", "false", "default", "test", "testing", "foobar", "foo", "bar", "baz",
+    "qwerty", "letmein", "admin", "root", "guest", "user", "string", "value", "empty",
+    "notsecret", "not-a-secret", "mysecret", "supersecret", "s3cr3t", "p@ssw0rd", "pass",
+    "dev", "local", "demo", "fake", "mock", "invalid", "random", "secure", "required",
+    "optional", "abc123", "123456", "1234", "12345",
+)
+
+_REFERENCE_PREFIXES = ("${", "$(", "{{", "%(", "#{", "<%", "@{", "{%", "%{", "!vault", "!ref",
+                       "!sub", "!getatt", "env(", "ENC[", "vault:", "secret:", "arn:", "ref+")
+_REFERENCE_VALUE = re.compile(
+    r"""(?x)
+      ^\$[A-Za-z_{(]                          # $VAR, ${VAR}, $(cmd)
+    | ^<[^<>]*>$ | ^\[[^\[\]]*\]$ | ^\{[^{}]*\}$ | ^%[^%]+%$   # <placeholder> [x] {x} %VAR%
+    | \{\{ | \}\} | \$\{ | %[sd] | \{\d*\}       # templates and format strings
+    | ^(?:os|process|env|ENV|settings|config|conf|self|this|var|local|locals|data|module|
+         secrets|vars|context|ctx|props|params|values|inputs|github|steps)\.\w  # references
+    """)
+_SAME_CHAR = re.compile(r"^(.)\1+$")
+_WORDS_WITH_SEPARATORS = re.compile(r"^[a-z]+(?:[_\-.][a-z]+)+$|^[A-Z]+(?:_[A-Z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
+_PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|conf|cfg|ini|jks|keystore|der|pub)$", re.I)
+_IDENTIFIER = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\)?)?$")
+_NUMBER = re.compile(r"^[\d.,:\-+eE]+$")
+
+
+def key_words(key: str) -> list[str]:
+    """``DB_PASSWORD`` -> [db, password]; ``oauthTokenSecret`` -> [oauth, token, secret]."""
+    words = []
+    for part in re.split(r"[^A-Za-z0-9]+", key):
+        words.extend(w.lower() for w in _CAMEL.findall(part))
+    return words
+
+
+def secret_kind(key: str) -> str | None:
+    """``"password"``, ``"secret"``, ``"key"`` (needs a strong value) or ``None``."""
+    words = key_words(key)
+    if not words:
+        return None
+    joined = "".join(words)
+    if joined in SECRET_WORDS:
+        return "secret"
+    kind, last = None, -1
+    for index, word in enumerate(words):
+        pair = words[index - 1] + word if index else ""
+        if word in PASSWORD_WORDS:
+            kind, last = "password", index
+        elif word in SECRET_WORDS or pair in SECRET_WORDS:
+            kind, last = "secret", index
+        elif word in KEY_WORDS and kind is None:
+            qualified = index and words[index - 1] in KEY_QUALIFIERS
+            kind, last = ("secret" if qualified else "key"), index
+    if kind is None:
+        return None
+    # "token_url", "password_hash", "secret_name": a word after the secret word (or anywhere,
+    # for the strong negatives) says this is not the secret itself.
+    if any(word in NOT_SECRET_WORDS for word in words[last + 1:]):
+        return None
+    if any(word in {"hash", "hashed", "digest", "sha", "md5", "checksum", "fingerprint",
+                    "public", "pub", "placeholder", "regex", "pattern", "label", "hint",
+                    "forgot", "reset", "length", "min", "max", "policy", "strength",
+                    "validator", "validation", "prompt", "message", "msg", "error",
+                    "title", "description", "field", "input"} for word in words[:last]):
+        return None
+    return kind
+
+
+class _ValueFilter:
+    """Decides whether an assigned literal looks like a real secret (the shape filters)."""
+
+    def __init__(self, placeholders):
+        self.placeholders = tuple(p.lower() for p in placeholders)
+
+    def is_placeholder(self, value: str, key: str) -> bool:
+        lower = value.lower()
+        if _SAME_CHAR.match(lower) or lower.strip("*x.-_#0<>") == "":
+            return True
+        if lower == key.lower() or lower in key_words(key):
+            return True
+        stripped = re.sub(r"[^a-z0-9]", "", lower)
+        for word in self.placeholders:
+            if lower == word or stripped == word:
+                return True
+            if len(word) >= 5 and word in lower:
+                return True
+        if lower.startswith(("your", "my-", "my_", "<", "xxx", "***", "...")):
+            return True
+        return False
+
+    def accepts(self, value: str, quoted: bool, kind: str, key: str, code_file: bool) -> bool:
+        if not value or len(value) < 4:
+            return False
+        if any(c.isspace() for c in value) or "\\n" in value:
+            return False
+        if value.startswith(_REFERENCE_PREFIXES) or _REFERENCE_VALUE.search(value):
+            return False
+        if "://" in value or _PATH_LIKE.search(value) or _NUMBER.match(value):
+            return False
+        if not quoted:
+            if code_file:
+                return False  # an expression: variable, call, attribute
+            if _IDENTIFIER.match(value) and ("." in value or "(" in value or
+                                             re.match(r"^[A-Z][A-Z0-9_]*_[A-Z0-9_]*$", value)):
+                return False
+            if value.endswith(("(", ")")) or value.startswith(("(", "[", "{", "&", "*", "!")):
+                return False
+            if not _mixed(value):
+                return False
+        if self.is_placeholder(value, key):
+            return False
+        if kind == "password":
+            return True
+        if len(value) < 8 or _WORDS_WITH_SEPARATORS.match(value):
+            return False
+        entropy = shannon_entropy(value)
+        if kind == "secret":
+            return entropy >= 2.8 and (_mixed(value) or len(value) >= 16)
+        # a bare "key": only a long random value
+        return len(value) >= 16 and entropy >= 3.3 and _mixed(value)
+
+
+def _mixed(value: str) -> bool:
+    classes = (any(c.islower() for c in value) + any(c.isupper() for c in value)
+               + any(c.isdigit() for c in value) + any(not c.isalnum() for c in value))
+    return classes >= 2
+
+
+def _unquote(raw: str) -> tuple[str, bool]:
+    text = raw.lstrip("bruf@") if raw[:1] in "bruf@" and raw.lstrip("bruf@")[:1] in "\"'" else raw
+    if len(text) >= 2 and text[0] in "\"'`" and text[-1] == text[0]:
+        return text[1:-1], True
+    return raw, False
+
+
+# -- the scanner ----------------------------------------------------------------------------
+
+class SecretScanner:
+    """Scans text, files and folders with one configuration (a ``security`` config section).
+
+    ``section`` keys: ``rules``, ``extra_rules``, ``rules_file``, ``disable``, ``exclude``,
+    ``allowlist`` (regexes matched against the secret), ``placeholders``, ``max_file_bytes``,
+    ``jobs`` (worker processes; 0 = automatic), ``baseline``.
+    """
+
+    def __init__(self, section: dict | None = None, root: Path | None = None, config=None,
+                 plugins: bool = True):
+        section = dict(section or {})
+        self.section = section
+        ruleset = load_rules(section, root, config, plugins=plugins)
+        self.rules: list[Rule] = ruleset.rules
+        self.errors: list[str] = list(ruleset.errors)
+        self.exclude = tuple(ALWAYS_EXCLUDE) + tuple(section.get("exclude") or ())
+        self.allowlist = []
+        for pattern in section.get("allowlist") or ():
+            try:
+                self.allowlist.append(re.compile(pattern))
+            except re.error as exc:
+                self.errors.append(f"allowlist {pattern!r}: {exc}")
+        self.values = _ValueFilter(section.get("placeholders") or DEFAULT_PLACEHOLDERS)
+        self.max_file_bytes = int(section.get("max_file_bytes") or DEFAULT_MAX_FILE_BYTES)
+        self.jobs = int(section.get("jobs", 0) or 0)
+        self._unkeyed = [rule for rule in self.rules if not rule.keywords]
+        self._keyed = [rule for rule in self.rules if rule.keywords]
+
+    # -- text ---------------------------------------------------------------------------
+
+    def scan_text(self, text: str, path: str = "<text>") -> list[Finding]:
+        """Every secret in ``text`` (one finding per line, known formats first)."""
+        lower = text.lower()
+        hits: dict[int, tuple[int, str, str, str, str]] = {}  # line start -> hit
+        for rule in self._unkeyed + [r for r in self._keyed if any(k in lower for k in r.keywords)]:
+            for match in rule.pattern.finditer(text):
+                secret = match.group(rule.secret_group)
+                if not secret or (rule.entropy and shannon_entropy(secret) < rule.entropy):
+                    continue
+                if rule.validate and not VALIDATORS[rule.validate](secret):
+                    continue
+                start = match.start(rule.secret_group)
+                self._keep(hits, text, start, rule.id, rule.description, secret, rule.severity)
+        if any(word in lower for word in ("pass", "pwd", "secret", "token", "key", "auth",
+                                          "credential", "pw")):
+            self._assignments(text, path, hits)
+        findings = []
+        line, position = 1, 0
+        for start in sorted(hits):
+            offset, rule_id, description, secret, severity = hits[start]
+            line += text.count("\n", position, offset)
+            position = offset
+            finding = Finding(path, line, rule_id, description, secret,
+                              column=offset - start + 1, severity=severity)
+            if not self._allowed(text, start, secret):
+                findings.append(finding)
+        return findings
+
+    def _keep(self, hits, text, offset, rule_id, description, secret, severity="high"):
+        start = text.rfind("\n", 0, offset) + 1
+        if start not in hits:
+            hits[start] = (offset, rule_id, description, secret, severity)
+
+    def _allowed(self, text: str, line_start: int, secret: str) -> bool:
+        end = text.find("\n", line_start)
+        line = text[line_start:end if end >= 0 else len(text)]
+        if PRAGMA in line:
+            return True
+        if line_start:
+            previous = text[text.rfind("\n", 0, line_start - 1) + 1:line_start]
+            if PRAGMA_NEXTLINE in previous:
+                return True
+        return any(pattern.search(secret) for pattern in self.allowlist)
+
+    def _assignments(self, text: str, path: str, hits) -> None:
+        extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+        code_file = extension in CODE_EXTENSIONS
+        for match in _ASSIGNMENT.finditer(text):
+            key_start = match.start()
+            while key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_.-"):
+                key_start -= 1
+            key = text[key_start:match.start("kq")].strip(".-")
+            kind = secret_kind(key)
+            if kind is None:
+                continue
+            sep = match.group("sep")
+            if not sep.strip() and not text[key_start:key_start + 1] == "-" and not \
+                    text[max(0, key_start - 1):key_start] == "-":
+                continue  # "the password was" is prose; only "--password x" is a flag
+            if sep.strip() == "," and not match.group("kq"):
+                continue
+            value, quoted = _unquote(match.group("value"))
+            if not self.values.accepts(value, quoted, kind, key, code_file):
+                continue
+            offset = match.start("value") + (match.group("value").find(value) if quoted else 0)
+            rule_id = "password-assignment" if kind == "password" else "secret-assignment"
+            description = (f"hard-coded password in {key!r}" if kind == "password"
+                           else f"hard-coded secret in {key!r}")
+            self._keep(hits, text, offset, rule_id, description[:120], value)
+        if "</" in text:
+            for match in _XML_ELEMENT.finditer(text):
+                value = match.group("value")
+                kind = secret_kind(match.group("tag").rsplit(":", 1)[-1])
+                if kind and self.values.accepts(value, True, kind, match.group("tag"), False):
+                    self._keep(hits, text, match.start("value"), "password-assignment"
+                               if kind == "password" else "secret-assignment",
+                               f"hard-coded secret in <{match.group('tag')}>", value)
+        if " -p" in text:
+            for match in _SHORT_PASSWORD_FLAG.finditer(text):
+                line_start = text.rfind("\n", 0, match.start()) + 1
+                line_end = text.find("\n", match.end())
+                line = text[line_start:line_end if line_end >= 0 else len(text)]
+                if not re.search(r"(?:^|\s)(?:-u\s*\S|--user)", line) or "mysql" not in line:
+                    continue
+                value, quoted = _unquote(match.group("value"))
+                if self.values.accepts(value, True, "password", "password", False):
+                    self._keep(hits, text, match.start("value"), "password-assignment",
+                               "hard-coded password on a command line (-p)", value)
+
+    # -- files ----------------------------------------------------------------------------
+
+    def scan_file(self, path: Path, relative: str) -> tuple[list[Finding], str | None]:
+        """Findings in one file, and why it was skipped (``"binary"``/``"large"``) if it was."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(self.max_file_bytes + 1)
+        except OSError as exc:
+            return [], f"error: {exc.strerror or exc}"
+        if len(data) > self.max_file_bytes:
+            return [], "large"
+        if b"\0" in data[:8192]:
+            return [], "binary"
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+        return self.scan_text(text, relative), None
+
+    def excluded(self, relative: str) -> bool:
+        """Whether ``relative`` (``/``-separated) matches an exclude pattern.
+
+        A pattern without a slash matches a file or folder name at any depth; one with a
+        slash is matched against the path from the root (``build/`` is the root's build).
+        """
+        parts = relative.split("/")
+        for pattern in self.exclude:
+            if "/" in pattern.rstrip("/"):
+                if fnmatch.fnmatchcase(relative, pattern.rstrip("/")) or \
+                        relative.startswith(pattern.rstrip("/") + "/"):
+                    return True
+            elif pattern.endswith("/"):
+                if len(parts) > 1 and fnmatch.fnmatchcase(parts[0], pattern[:-1]):
+                    return True
+            elif any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+                return True
+        return False
+
+    def files(self, root: Path) -> list[str]:
+        """The files to scan, relative to ``root``: git's tracked and untracked-not-ignored
+        files when ``root`` is in a work tree, else a walk of the folder."""
+        listed = _git_files(root)
+        if listed is None:
+            listed = _walk_files(root, self)
+        return [rel for rel in listed if not self.excluded(rel)
+                and rel.rsplit(".", 1)[-1].lower() not in BINARY_EXTENSIONS]
+
+    def scan(self, root: Path | str, baseline: set[str] | None = None) -> ScanReport:
+        """Scan a folder (or a single file); ``baseline`` fingerprints are accepted findings."""
+        root = Path(root).resolve()
+        report = ScanReport(root=root, errors=list(self.errors))
+        if root.is_file():
+            relatives, base = [root.name], root.parent
+        else:
+            relatives, base = self.files(root), root
+        results = _scan_all(self, base, relatives)
+        for relative, (findings, skipped) in zip(relatives, results):
+            if skipped == "binary":
+                report.skipped_binary += 1
+            elif skipped == "large":
+                report.skipped_large += 1
+            elif skipped:
+                if "No such file" not in skipped:  # a tracked file deleted in the work tree
+                    report.errors.append(f"{relative}: {skipped}")
+            else:
+                report.files_scanned += 1
+                report.findings.extend(findings)
+        report.findings.sort(key=lambda f: (f.path, f.line))
+        if baseline:
+            report.baselined = [f for f in report.findings if f.fingerprint in baseline]
+        return report
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard"], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    # a path listed twice (tracked and modified, or a conflict) is read once
+    return list(dict.fromkeys(p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p))
+
+
+def _walk_files(root: Path, scanner: SecretScanner) -> list[str]:
+    found = []
+    base = str(root)
+    for folder, dirs, files in os.walk(base):
+        relative_folder = os.path.relpath(folder, base).replace(os.sep, "/")
+        prefix = "" if relative_folder == "." else relative_folder + "/"
+        dirs[:] = [d for d in dirs if not scanner.excluded(prefix + d + "/x")
+                   and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))]
+        found.extend(prefix + name for name in files)
+    found.sort()
+    return found
+
+
+# Worker processes inherit the scanner through fork; each reads its own share of the files.
+_worker_scanner: SecretScanner | None = None
+_worker_base: Path | None = None
+
+
+def _scan_chunk(relatives):
+    return [_worker_scanner.scan_file(_worker_base / rel, rel) for rel in relatives]
+
+
+def _scan_all(scanner: SecretScanner, base: Path, relatives: list[str]):
+    jobs = scanner.jobs or (os.cpu_count() or 1)
+    # Starting workers costs ~30 ms each: worth it only for a large tree.
+    if jobs <= 1 or len(relatives) < 600 or not hasattr(os, "fork"):
+        return [scanner.scan_file(base / rel, rel) for rel in relatives]
+    import multiprocessing
+
+    global _worker_scanner, _worker_base
+    _worker_scanner, _worker_base = scanner, base
+    chunks = [relatives[i::jobs * 4] for i in range(jobs * 4)]
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            parts = pool.map(_scan_chunk, chunks)
+    finally:
+        _worker_scanner = _worker_base = None
+    results: list = [None] * len(relatives)
+    for index, part in enumerate(parts):
+        results[index::jobs * 4] = part
+    return results
+
+
+# -- baseline -------------------------------------------------------------------------------
+
+def load_baseline(path: Path) -> set[str]:
+    """The accepted fingerprints in a baseline file (empty when it does not exist)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"baseline {path} is not readable JSON: {exc}") from None
+    items = data.get("findings", []) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ValueError(f"baseline {path} has no findings list")
+    return {item["fingerprint"] for item in items if isinstance(item, dict) and "fingerprint" in item}
+
+
+def write_baseline(path: Path, findings: list[Finding]) -> None:
+    """Record ``findings`` as accepted: fingerprints, paths, lines and rule ids, no secrets."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "version": 1,
+        "generated_by": "tier1 scan-secrets --update-baseline",
+        "findings": [{"fingerprint": f.fingerprint, "path": f.path, "line": f.line,
+                      "rule_id": f.rule_id} for f in findings],
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def scanner_for(config, root: Path | None = None, plugins: bool = True) -> SecretScanner:
+    """A scanner configured from a loaded config's ``production_check.checks.security``."""
+    section = security_section(config)
+    return SecretScanner(section, root or getattr(config, "root", None), config, plugins=plugins)
+
+
+def security_section(config) -> dict:
+    return ((config or {}).get("production_check") or {}).get("checks", {}).get("security") or {}
