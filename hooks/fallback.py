@@ -303,6 +303,8 @@ class CeleryFallbackRouter:
                                   f"n8n.workflows in tier1.yaml (mapped: {known})")
         if isinstance(entry, str):
             return WorkflowTask(workflow, entry, workflow)
+        if not entry.get("task"):
+            raise UnknownWorkflow(f"n8n.workflows.{workflow} has no task: add task: NAME")
         return WorkflowTask(workflow, entry["task"], entry.get("webhook") or workflow,
                             dict(entry.get("params") or {}), (entry.get("method") or "POST").upper(),
                             entry.get("id"))

@@ -8,9 +8,12 @@ Detection order (the seed's, extended with what n8n really answers):
 2. the run's duration over ``n8n.execution_timeout_s`` -> ``execution_timeout``;
 3. the HTTP status: 401/403 -> ``403_unauthorized``; 502/503/504/524 -> ``504_gateway_timeout``;
 4. for anything that failed (status >= 400, a tool error, ``success: false``, an empty 200),
-   the body against the keyword lists ``n8n.keywords.{auth,gateway,webhook,error}``;
-5. what is left: 404 "not registered" and 500 "Error in workflow" -> ``webhook_error``,
-   an empty 200 or ``success: false`` -> ``webhook_error``, any other failure -> ``unknown_error``.
+   the body (for JSON: its ``error``/``message``/``hint``) against the keyword lists
+   ``n8n.keywords.auth`` -> ``403_unauthorized``, ``gateway`` -> ``504_gateway_timeout``,
+   ``webhook`` -> ``webhook_error``;
+5. what is left: an empty 200, ``success: false``, a 404 ("not registered") or a 500 ("Error
+   in workflow") -> ``webhook_error``; any other failure -> ``unknown_error`` (the reason names
+   the ``n8n.keywords.error`` word found, if any).
 
 A failure is stored as an ``n8n_failure_detected`` event whose ``response_snippet`` is the body
 with HTML tags dropped, secrets redacted and cut to 200 characters.  ``N8N_API_KEY`` is read from
@@ -196,17 +199,22 @@ class N8nMonitor:
         if not failed and not empty_ok:
             return FailureType.SUCCESS, f"HTTP {status_code}" if status_code else "the tool returned a result"
 
-        haystack = " ".join(filter(None, [error, text])).lower()
-        for name, failure_type in KEYWORD_TYPES.items():
+        # JSON bodies: read the message fields, not the key names ("error": ... is not news)
+        said = " ".join(str(data[k]) for k in ("error", "message", "hint") if data.get(k)) if data else text
+        haystack = " ".join(filter(None, [error, said])).lower()
+        for name in ("auth", "gateway", "webhook"):
             for keyword in self.keywords.get(name, ()):
                 if keyword and keyword in haystack:
-                    return failure_type, _because(status_code, f"the response mentions {keyword!r}")
+                    return KEYWORD_TYPES[name], _because(status_code, f"the response mentions {keyword!r}")
         if empty_ok:
             return FailureType.WEBHOOK_ERROR, _because(status_code, "empty response body")
         if failed_in_body:
             return FailureType.WEBHOOK_ERROR, "the response says success: false"
         if status_code in (404, 500):
             return FailureType.WEBHOOK_ERROR, f"HTTP {status_code}"
+        for keyword in self.keywords.get("error", ()):
+            if keyword and keyword in haystack:
+                return FailureType.UNKNOWN_ERROR, _because(status_code, f"the response mentions {keyword!r}")
         return FailureType.UNKNOWN_ERROR, _because(status_code, "the call failed")
 
     # -- the seed's entry point -------------------------------------------------------------

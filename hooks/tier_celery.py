@@ -83,11 +83,13 @@ def run(request):
     sent = None
     try:
         sent = app.send_task(request.task, kwargs=request.params, **options)
-        wait = request.remaining() - _REVOKE_RESERVE_S
-        if wait <= 0:
-            raise CeleryTimeout("no time left to wait for the result")
-        value = sent.get(timeout=wait, propagate=True, disable_sync_subtasks=False)
-        return TierOutcome(True, result=_jsonable(value))
+        state = _wait(sent, request)
+        if state is None:
+            _revoke(app, request)
+            return TierOutcome(False, error=f"no result within the budget; task {request.idempotency_key} revoked")
+        if state == "SUCCESS":
+            return TierOutcome(True, result=_jsonable(sent.result))
+        return TierOutcome(False, error=f"task {state.lower()}: {str(sent.result)[:300]}")
     except CeleryTimeout:
         _revoke(app, request)
         return TierOutcome(False, error=f"no result within the budget; task {request.idempotency_key} revoked")
@@ -95,6 +97,36 @@ def run(request):
         if sent is not None:
             _revoke(app, request)
         return TierOutcome(False, error=f"{type(exc).__name__}: {str(exc)[:300]}")
+    finally:
+        if sent is not None:
+            _release(app, sent)
+
+
+def _wait(sent, request, poll_s: float = 0.02):
+    """The task's final state, or ``None`` when the budget runs out first.
+
+    Polls the result backend instead of ``AsyncResult.get``: Celery's drainer waits in steps of
+    one second whatever timeout is asked for, which alone would spend the tier's whole budget.
+    """
+    import time
+
+    from celery import states
+
+    while True:
+        state = sent.state
+        if state in states.READY_STATES:
+            return state
+        if request.remaining() <= _REVOKE_RESERVE_S:
+            return None
+        time.sleep(poll_s)
+
+
+def _release(app, sent) -> None:
+    """Stop listening for the result now, not in ``__del__`` at interpreter shutdown."""
+    try:
+        app.backend.remove_pending_result(sent)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _revoke(app, request) -> None:

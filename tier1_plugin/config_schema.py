@@ -122,10 +122,12 @@ def check_section(**fields) -> Map:
     return Map({**CHECK_COMMON, **fields})
 
 
+#: One known-format rule of the secret scanner (see tier1_plugin/secret_rules.py).
 SECURITY_RULE = Map({
     "id": STR, "description": STR, "regex": Regex(), "keywords": STRINGS,
     "secret_group": Number(minimum=0, integer=True), "entropy": Number(minimum=0),
-    "severity": STR, "enabled": BOOL,
+    "severity": STR, "enabled": BOOL, "literal": BOOL,
+    "validate": Type(str, name="a validator name (jwt, basic_auth, base64_pem, mixed)"),
 })
 
 BUILTIN_CHECKS = {
@@ -133,7 +135,8 @@ BUILTIN_CHECKS = {
     "integration_tests": check_section(paths=STRINGS, markers=STRINGS, pass_when_none=BOOL),
     "security": check_section(
         exclude=STRINGS, baseline=STR, rules=ListOf(SECURITY_RULE), rules_file=STR,
-        max_file_bytes=Number(minimum=1, integer=True), allowlist=STRINGS,
+        extra_rules=ListOf(SECURITY_RULE), disable=STRINGS,
+        max_file_bytes=Number(minimum=1, integer=True), allowlist=ListOf(Regex()),
         secret_keys=STRINGS, placeholders=STRINGS, jobs=Number(minimum=0, integer=True),
     ),
     "documentation": check_section(files=STRINGS, min_found=Number(minimum=0, integer=True)),
@@ -143,7 +146,8 @@ BUILTIN_CHECKS = {
 }
 
 WORKFLOW = OneOf(STR, Map({"task": STR, "webhook": STR, "params": Map(extra=Any_()),
-                           "method": STR}), name="a task name or a mapping with task/webhook/params")
+                           "method": STR, "id": OneOf(STR, Number(integer=True), name="a workflow id")}),
+                 name="a task name or a mapping with task/webhook/params/method/id")
 
 SCHEMA = Map({
     "project_id": Type(str, type(None), name="a string"),
@@ -163,7 +167,8 @@ SCHEMA = Map({
         "tools": ListOf(Regex()),
         "thresholds": Map({"complete": PERCENT, "review": PERCENT}),
         "categories": Map(extra=Map({"confidence": PERCENT, "keywords": STRINGS,
-                                     "commands": ListOf(Regex()), "enabled": BOOL})),
+                                     "commands": ListOf(Regex()), "todo_words": STRINGS,
+                                     "enabled": BOOL})),
         "failure_indicators": STRINGS,
         "read_only_commands": STRINGS,
         "block_allowed": BOOL,
@@ -183,5 +188,5 @@ SCHEMA = Map({
         "api": Map({"url": STR, "timeout_s": SECONDS, "token_env": STR}),
         "systemd": Map({"command": STRINGS, "timeout_s": SECONDS}),
         "breaker": Map({"failures": Number(minimum=1, integer=True), "reset_s": SECONDS}),
-    }),
+    }, extra=Map({"timeout_s": SECONDS}, extra=Any_())),  # a third-party tier's own section
 })

@@ -78,7 +78,7 @@ class TestCounts:
             "passed": self.passed, "failed": self.failed, "errors": self.errors,
             "skipped": self.skipped, "xfailed": self.xfailed, "xpassed": self.xpassed,
             "total": self.total, "duration_s": round(self.duration_s, 3),
-            "failed_tests": self.failures[:MAX_LISTED_FAILURES],
+            "failed_tests": sorted(self.failures)[:MAX_LISTED_FAILURES],
         }
 
 
@@ -161,6 +161,8 @@ class Registry:
     checks: dict[str, Check] = field(default_factory=dict)
     #: plugin problems as failed results, keyed ``plugin:NAME``; value: (result, advisory)
     problems: dict[str, tuple[CheckResult, bool]] = field(default_factory=dict)
+    #: problems that do not concern checks, shown under the decision
+    notes: list[str] = field(default_factory=list)
 
 
 def collect_checks(config) -> Registry:
@@ -173,12 +175,16 @@ def collect_checks(config) -> Registry:
 
     registry = Registry()
     for plugin in plugins.load_plugins():
-        if plugin.error:
-            # A built-in check that cannot load is a missing check: that blocks.  Any other
-            # plugin might not even provide checks, so it only warns.
-            blocking = plugin.module_name.startswith("tier1_plugin.checks.")
-            _problem(registry, plugin.name, f"plugin failed to load: {plugin.error}",
-                     advisory=not blocking)
+        if not plugin.error:
+            continue
+        message = f"plugin failed to load: {plugin.error}"
+        if plugin.module_name.startswith("tier1_plugin.checks."):
+            _problem(registry, plugin.name, message, advisory=False)  # a built-in check is missing
+        elif plugin.origin.startswith("entry point"):
+            # it may have brought checks: warn, since what it would have checked is unknown
+            _problem(registry, plugin.name, message, advisory=True)
+        else:  # a built-in plugin of another feature: `tier1 doctor` reports it
+            registry.notes.append(f"plugin {plugin.name!r} {message}")
     # Registration order is display order: built-ins in DEFAULT_PLUGINS order, then entry
     # points; on a name clash the first one wins, so a plugin cannot silently replace a check.
     for plugin_name, function in reversed(plugins.hook_implementations("tier1_register_checks")):
@@ -338,7 +344,11 @@ def _validated(name: str, slot: dict) -> CheckResult:
 
 
 def _garbage(value) -> str | None:
-    if not isinstance(value, CheckResult):
+    import tier1_plugin
+
+    # the class plugins get from ``tier1_plugin`` (cached there on first use) is the one to
+    # accept; it is this module's own unless tier1_plugin.models was imported twice
+    if not isinstance(value, (CheckResult, tier1_plugin.CheckResult)):
         return f"expected a CheckResult, got {type(value).__name__}"
     if not isinstance(value.passed, bool):
         return f"passed must be true or false, got {type(value.passed).__name__}"
@@ -378,6 +388,7 @@ class GateReport:
     project_id: str
     started_at: datetime
     duration_s: float
+    notes: list[str] = field(default_factory=list)
     event_id: int | None = None
     event_error: str | None = None
 
@@ -469,7 +480,8 @@ def run_gate(config, session: SessionResults | None = None, *,
     project_id = getattr(config, "project_id", None) or config.get("project_id") or Path.cwd().name
     return GateReport(decision=decision, confidence=confidence, reason=reason, results=results,
                       advisory=advisory_names(decided_config) & set(results), disabled=disabled,
-                      project_id=project_id, started_at=started_at, duration_s=elapsed)
+                      project_id=project_id, started_at=started_at, duration_s=elapsed,
+                      notes=registry.notes)
 
 
 # -- writing the outcome -------------------------------------------------------------------

@@ -10,7 +10,6 @@ call still succeeds; the outbox is delivered by the next successful store, by
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import datetime, timedelta, timezone
@@ -98,24 +97,23 @@ class AutomationHub:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def prepare(self, event: AutomationEvent) -> AutomationEvent:
+    def prepare(self, event: AutomationEvent, secrets: tuple[str, ...] | None = None) -> AutomationEvent:
         """Validate and sanitise ``event`` in place; raises ``ValueError`` with the reason."""
         if event.event_type not in EVENT_TYPES and event.event_type not in self.event_types():
             raise ValueError(f"unknown event_type {event.event_type!r}: use one of "
                              f"{', '.join(sorted(self.event_types()))} or register it in a plugin")
         if event.status not in STATUSES:
             raise ValueError(f"unknown status {event.status!r}: use one of {', '.join(STATUSES)}")
+        if secrets is None:
+            secrets = secret_values(self._secret_env)
         for name in ("evidence", "metadata"):
             value = getattr(event, name)
             if not isinstance(value, dict):
                 raise ValueError(f"{name} must be a dict, got {type(value).__name__}")
             try:
-                json.dumps(value, allow_nan=False)
-            except (TypeError, ValueError) as exc:
+                setattr(event, name, sanitise(value, secrets))
+            except ValueError as exc:
                 raise ValueError(f"{name} is not JSON-serialisable: {exc}") from None
-        secrets = secret_values(self._secret_env)
-        event.evidence = sanitise(event.evidence, secrets)
-        event.metadata = sanitise(event.metadata, secrets)
         if "correlated_with" in event.metadata:
             linked = event.metadata["correlated_with"]
             event.metadata["correlated_with"] = [str(v) for v in (linked if isinstance(linked, list) else [linked])]
@@ -140,7 +138,8 @@ class AutomationHub:
 
     def store_events(self, events: list[AutomationEvent]) -> list[int | None]:
         """Store many events in one round trip (COPY on PostgreSQL)."""
-        events = [self.prepare(event) for event in events]
+        secrets = secret_values(self._secret_env)
+        events = [self.prepare(event, secrets) for event in events]
         if not events:
             return []
         if self.defer:

@@ -34,6 +34,7 @@ def terminal_lines(report) -> list[tuple[str, dict]]:
     label = LABELS[report.decision]
     lines.append((f"decision: {label} (confidence {report.confidence}) - {report.reason}",
                   {COLOURS[report.decision]: True, "bold": True}))
+    lines += [(f"note: {note}", {}) for note in report.notes]
     if report.event_id is not None:
         lines.append((f"stored production_check event #{report.event_id}", {}))
     elif report.event_error:

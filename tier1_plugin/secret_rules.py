@@ -40,6 +40,7 @@ class Rule:
     entropy: float = 0.0
     severity: str = "high"
     validate: str | None = None
+    literal: bool = False
     origin: str = "config"
 
 
@@ -148,6 +149,7 @@ def compile_rule(data: dict, origin: str = "config") -> Rule:
         entropy=float(data.get("entropy", 0) or 0),
         severity=str(data.get("severity") or "high"),
         validate=validate,
+        literal=bool(data.get("literal")),
         origin=origin,
     )
 
@@ -190,7 +192,7 @@ def load_rules(section: dict, root: Path | None = None, config=None,
             import yaml
 
             add(yaml.safe_load(path.read_text(encoding="utf-8")) or [], str(rules_file))
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - OSError, yaml.YAMLError: reported, not fatal
             result.errors.append(f"rules_file {rules_file}: {exc}")
     if plugins:
         for origin, items, error in _plugin_rules(config):
@@ -200,6 +202,10 @@ def load_rules(section: dict, root: Path | None = None, config=None,
                 add(items, origin)
     disabled = set(section.get("disable") or ())
     result.rules = [rule for rule in found.values() if rule.id not in disabled]
+    enabled = {item.get("id"): item.get("enabled", True) for item in
+               [*(section.get("rules") or []), *(section.get("extra_rules") or [])]
+               if isinstance(item, dict)}
+    result.rules = [rule for rule in result.rules if enabled.get(rule.id, True) is not False]
     return result
 
 

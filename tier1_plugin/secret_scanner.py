@@ -123,9 +123,10 @@ class ScanReport:
 # -- assignments of secret-named keys -------------------------------------------------------
 
 # Anchored on the secret word (extending left to the whole key name happens in Python, which
-# is cheaper than a leading ``[\w.-]*`` retried at every position).
+# is cheaper than a leading ``[\w.-]*`` retried at every position).  It runs on the lower-cased
+# text: case-sensitive literals let the regex engine skip ahead ~5x faster than IGNORECASE.
 _ASSIGNMENT = re.compile(
-    r"""(?ix)
+    r"""(?x)
     (?:pass(?:word|wd|phrase)?|pwd|secret|token|credential|api[_.\-]?key|apikey|key|auth|pw)
     [\w.\-]*
     (?P<kq>["'`]?\]?)
@@ -223,8 +224,11 @@ def key_words(key: str) -> list[str]:
     return words
 
 
-def secret_kind(key: str) -> str | None:
-    """``"password"``, ``"secret"``, ``"key"`` (needs a strong value) or ``None``."""
+def secret_kind(key: str, extra_words: frozenset = frozenset()) -> str | None:
+    """``"password"``, ``"secret"``, ``"key"`` (needs a strong value) or ``None``.
+
+    ``extra_words`` are configured words (``secret_keys``) that also name a secret.
+    """
     words = key_words(key)
     if not words:
         return None
@@ -236,7 +240,7 @@ def secret_kind(key: str) -> str | None:
         pair = words[index - 1] + word if index else ""
         if word in PASSWORD_WORDS:
             kind, last = "password", index
-        elif word in SECRET_WORDS or pair in SECRET_WORDS:
+        elif word in SECRET_WORDS or pair in SECRET_WORDS or word in extra_words:
             kind, last = "secret", index
         elif word in KEY_WORDS and kind is None:
             qualified = index and words[index - 1] in KEY_QUALIFIERS
@@ -350,6 +354,15 @@ class SecretScanner:
         self.values = _ValueFilter(section.get("placeholders") or DEFAULT_PLACEHOLDERS)
         self.max_file_bytes = int(section.get("max_file_bytes") or DEFAULT_MAX_FILE_BYTES)
         self.jobs = int(section.get("jobs", 0) or 0)
+        self.extra_words = frozenset(str(w).lower() for w in section.get("secret_keys") or ())
+        self._assignment = _ASSIGNMENT
+        if self.extra_words:
+            anchors = "|".join(re.escape(w) for w in sorted(self.extra_words))
+            self._assignment = re.compile(
+                _ASSIGNMENT.pattern.replace("(?:pass(?:word", f"(?:{anchors}|pass(?:word", 1),
+                _ASSIGNMENT.flags)
+        self._assignment_nocase = re.compile(self._assignment.pattern,
+                                             self._assignment.flags | re.IGNORECASE)
         self._unkeyed = [rule for rule in self.rules if not rule.keywords]
         self._keyed = [rule for rule in self.rules if rule.keywords]
 
@@ -359,18 +372,22 @@ class SecretScanner:
         """Every secret in ``text`` (one finding per line, known formats first)."""
         lower = text.lower()
         hits: dict[int, tuple[int, str, str, str, str]] = {}  # line start -> hit
+        size = len(text)
         for rule in self._unkeyed + [r for r in self._keyed if any(k in lower for k in r.keywords)]:
             for match in rule.pattern.finditer(text):
                 secret = match.group(rule.secret_group)
                 if not secret or (rule.entropy and shannon_entropy(secret) < rule.entropy):
                     continue
+                begin, end = match.span(rule.secret_group)
+                if (begin and text[begin - 1].isalnum()) or (end < size and text[end].isalnum()):
+                    continue  # part of a longer word: "TASK1234..." is not a Twilio key
                 if rule.validate and not VALIDATORS[rule.validate](secret):
                     continue
-                start = match.start(rule.secret_group)
+                if rule.literal and not self.values.accepts(secret, True, "password", "", False):
+                    continue
+                start = match.start()
                 self._keep(hits, text, start, rule.id, rule.description, secret, rule.severity)
-        if any(word in lower for word in ("pass", "pwd", "secret", "token", "key", "auth",
-                                          "credential", "pw")):
-            self._assignments(text, path, hits)
+        self._assignments(text, lower if len(lower) == size else None, path, hits)
         findings = []
         line, position = 1, 0
         for start in sorted(hits):
@@ -399,15 +416,18 @@ class SecretScanner:
                 return True
         return any(pattern.search(secret) for pattern in self.allowlist)
 
-    def _assignments(self, text: str, path: str, hits) -> None:
+    def _assignments(self, text: str, lower: str | None, path: str, hits) -> None:
         extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
         code_file = extension in CODE_EXTENSIONS
-        for match in _ASSIGNMENT.finditer(text):
+        # lower-casing may change the length of some non-ASCII text; then search case-blind
+        matches = (self._assignment.finditer(lower) if lower is not None
+                   else self._assignment_nocase.finditer(text))
+        for match in matches:
             key_start = match.start()
             while key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_.-"):
                 key_start -= 1
             key = text[key_start:match.start("kq")].strip(".-")
-            kind = secret_kind(key)
+            kind = secret_kind(key, self.extra_words)
             if kind is None:
                 continue
             sep = match.group("sep")
@@ -416,10 +436,11 @@ class SecretScanner:
                 continue  # "the password was" is prose; only "--password x" is a flag
             if sep.strip() == "," and not match.group("kq"):
                 continue
-            value, quoted = _unquote(match.group("value"))
+            raw = text[match.start("value"):match.end("value")]
+            value, quoted = _unquote(raw)
             if not self.values.accepts(value, quoted, kind, key, code_file):
                 continue
-            offset = match.start("value") + (match.group("value").find(value) if quoted else 0)
+            offset = match.start("value") + (raw.find(value) if quoted else 0)
             rule_id = "password-assignment" if kind == "password" else "secret-assignment"
             description = (f"hard-coded password in {key!r}" if kind == "password"
                            else f"hard-coded secret in {key!r}")

@@ -1,0 +1,727 @@
+"""Notice finished work in tool output: :class:`KeywordDetector`.
+
+The seed matched keyword substrings in the output alone.  That misses most real completions
+(``git commit`` prints ``[main 4f2a9c1] message``, ``cargo build`` prints ``Finished``) and
+completes items on prose (``cat notes.md``), on ``git log`` lines and on ``nothing to
+commit``.  This detector uses three sources, in this order:
+
+1. **The event.**  A failed tool call (``PostToolUseFailure``) is never a completion.
+2. **The command.**  It is split into simple commands (``&&``, ``;``, ``|``, newlines;
+   quotes and heredoc bodies respected).  Read-only commands (``cat``, ``grep``, ``git log``,
+   ``echo`` ...) never give evidence.  A command that matches a category's ``commands``
+   patterns (``git commit``, ``pytest``, ``cargo build``, ``kubectl apply`` ...) and succeeded
+   is evidence for that category, and only that category's evidence counts in its output.
+3. **The output.**  Tool formats are parsed where they are unambiguous (the commit line, push
+   ref updates, the summary lines of pytest, unittest, node --test, jest, vitest, mocha,
+   cargo test, go test and rspec, ``cargo build``'s ``Finished``, pip's ``Successfully
+   installed``), and they win over keywords: ``1 failed, 13 passed`` is a failure.  Then
+   keywords: whole words, case-insensitive, one compiled alternative per category inside one
+   pattern that also finds the failure indicators, so the output is scanned once.  A keyword
+   preceded by a negation (``not``, ``no``, ``0`` ...) does not count; a single-word keyword
+   from an unknown command is weak (-20); a failure indicator within 160 characters of the
+   evidence costs 30 points, one further away 10.
+
+Long outputs are cut to their first 16 KB and last 48 KB (the summary end is where runners
+and builders put their verdict); test summaries are looked for in the last 80 lines only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, field
+
+#: Seed category names the structural rules below report under.
+COMMIT, PUSH, TESTS, DEPLOY, FIX, BUILD, FILE, INSTALL = (
+    "commit-related", "pushed", "test-success", "deployment", "bug-fixed", "build-success",
+    "file-created", "installed")
+
+WEAK_KEYWORD_PENALTY = 20
+NEAR_FAILURE_PENALTY = 30
+FAR_FAILURE_PENALTY = 10
+NEAR_CHARS = 160
+#: A command of a category that succeeded but printed no confirming evidence.
+UNCONFIRMED_PENALTY = {TESTS: 20, DEPLOY: 10, COMMIT: 5}
+HEAD_CHARS, TAIL_CHARS = 16_000, 48_000
+SUMMARY_LINES = 80
+SNIPPET_CHARS = 160
+
+#: Programs whose first words are dropped before matching: ``sudo make`` is ``make``.
+_WRAPPERS = {"sudo", "time", "nice", "nohup", "command", "exec", "builtin", "env", "xargs",
+             "npx", "bunx", "stdbuf", "unbuffer", "caffeinate"}
+_RUNNERS = {("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"),
+            ("hatch", "run"), ("pnpm", "exec"), ("npm", "exec"), ("yarn", "exec"),
+            ("bundle", "exec"), ("rye", "run"), ("uvx",)}
+#: Commands that neither give evidence nor make the command line "unknown".
+_NEUTRAL = {"cd", "pushd", "popd", "export", "set", "unset", "source", ".", "true", "false",
+            "sleep", "clear", "wait", "alias", ":", "rm", "git add", "git checkout", "git switch",
+            "git fetch", "git stash", "git config", "chmod", "exit", "trap"}
+#: Options that turn any command into a question: it changes nothing, so it finishes nothing.
+#: (``-n`` is not one: ``pytest -n 4`` runs tests; ``make -n`` and ``git push -n`` are below.)
+_QUESTION_OPTIONS = {"--help", "--version", "--dry-run", "--collect-only", "--co", "--check",
+                     "--diff", "--list", "--noop", "--what-if", "--plan", "--simulate"}
+_DRY_RUN_N = {"make", "git push", "rsync"}
+
+_NEGATION = re.compile(r"\b(?:not|no|never|nothing|none|without|zero|0|un)\b[\w ,'-]{0,14}$",
+                       re.IGNORECASE)
+
+
+@dataclass
+class DetectionResult:
+    """What the detector found in one tool call (the seed's four fields, then extras).
+
+    ``detected_keyword`` is the keyword or rule that fired; ``failed`` means the output is
+    evidence that the work is *not* done (a failing test run, a failed tool call);
+    ``explanation`` lists the rules applied, in order (``tier1 detect --explain``).
+    """
+
+    keyword_found: bool
+    confidence: int
+    category: str | None
+    context_snippet: str
+    detected_keyword: str | None = None
+    failed: bool = False
+    explanation: list[str] = field(default_factory=list)
+
+    def to_dict(self, explain: bool = False) -> dict:
+        data = asdict(self)
+        if not explain:
+            data.pop("explanation")
+        return data
+
+
+@dataclass
+class Category:
+    name: str
+    confidence: int
+    keywords: list[str]
+    commands: list[str] = field(default_factory=list)
+    todo_words: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Segment:
+    """One simple command of a command line, normalised (``sudo``, paths, ``python -m`` gone)."""
+
+    words: list[str]
+    read_only: bool = False
+    neutral: bool = False
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass
+class CommandInfo:
+    segments: list[Segment]
+
+    @property
+    def producing(self) -> list[Segment]:
+        return [s for s in self.segments if not s.read_only and not s.neutral]
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.segments) and not self.producing and any(s.read_only for s in self.segments)
+
+    @property
+    def categories(self) -> list[str]:
+        found = []
+        for segment in self.producing:
+            found += [c for c in segment.categories if c not in found]
+        return found
+
+    @property
+    def unknown(self) -> bool:
+        """Some producing command matches no category: any evidence may come from it."""
+        return any(not s.categories for s in self.producing)
+
+    def has(self, category: str) -> bool:
+        return category in self.categories
+
+    def segment_for(self, category: str) -> Segment | None:
+        return next((s for s in self.producing if category in s.categories), None)
+
+
+@dataclass
+class _Evidence:
+    category: str
+    confidence: int
+    keyword: str
+    position: int  # in the scanned text, -1 when the evidence is the command itself
+    structural: bool
+    note: str
+
+
+class KeywordDetector:
+    """Detect finished work; built from ``action_items`` in the config (see ``tier1.yaml``)."""
+
+    def __init__(self, categories: dict, failure_indicators=(), read_only_commands=()):
+        self.categories: dict[str, Category] = {}
+        for name, spec in categories.items():
+            if not isinstance(spec, dict) or spec.get("enabled", True) is False:
+                continue
+            self.categories[name] = Category(
+                name=name, confidence=int(spec.get("confidence", 80)),
+                keywords=[str(k) for k in spec.get("keywords", [])],
+                commands=[str(c) for c in spec.get("commands", [])],
+                todo_words=[str(w) for w in spec.get("todo_words", [])])
+        self.failure_indicators = [str(f) for f in failure_indicators]
+        self.read_only_commands = [str(c).split() for c in read_only_commands]
+        self._compile()
+
+    @classmethod
+    def from_config(cls, config, *, call_each=None) -> "KeywordDetector":
+        """The detector for ``config``'s ``action_items``, plus ``tier1_keyword_categories``."""
+        section = (config or {}).get("action_items") or {}
+        categories = {name: dict(spec) for name, spec in (section.get("categories") or {}).items()}
+        if call_each is None:
+            from tier1_plugin.plugins import call_each
+        for outcome in call_each("tier1_keyword_categories", config=config):
+            if outcome.error is not None or not isinstance(outcome.result, dict):
+                continue  # reported by `tier1 plugins`; a bad plugin never stops detection
+            for name, spec in outcome.result.items():
+                if isinstance(spec, dict):
+                    categories[str(name)] = {**categories.get(str(name), {}), **spec}
+        return cls(categories, section.get("failure_indicators") or (),
+                   section.get("read_only_commands") or ())
+
+    def _compile(self) -> None:
+        groups, self._group_category = [], {}
+        for index, category in enumerate(self.categories.values()):
+            if category.keywords:
+                groups.append(f"(?P<c{index}>{_alternation(category.keywords)})")
+                self._group_category[f"c{index}"] = category.name
+        if self.failure_indicators:
+            groups.append(f"(?P<fail>{_alternation(self.failure_indicators)})")
+        self._pattern = re.compile("|".join(groups), re.IGNORECASE) if groups else None
+        self._command_patterns = [
+            (category.name, re.compile("|".join(f"(?:{c})" for c in category.commands)))
+            for category in self.categories.values() if category.commands]
+        self._failure_pattern = (re.compile(_alternation(self.failure_indicators), re.IGNORECASE)
+                                 if self.failure_indicators else None)
+
+    # -- the command ----------------------------------------------------------------------
+
+    def analyse_command(self, command: str | None) -> CommandInfo | None:
+        if not command or not isinstance(command, str) or not command.strip():
+            return None
+        segments = []
+        for words in split_command(command):
+            words = normalise(words)
+            if not words:
+                continue
+            segment = Segment(words=words)
+            text = segment.text
+            if self._is_read_only(words):
+                segment.read_only = True
+            elif words[0] in _NEUTRAL or " ".join(words[:2]) in _NEUTRAL:
+                segment.neutral = True
+            else:
+                segment.categories = [name for name, pattern in self._command_patterns
+                                      if pattern.search(text)]
+            segments.append(segment)
+        return CommandInfo(segments)
+
+    def _is_read_only(self, words: list[str]) -> bool:
+        for prefix in self.read_only_commands:
+            if prefix and words[: len(prefix)] == prefix:
+                return True
+        if any(option in _QUESTION_OPTIONS for option in words[1:]):
+            return True
+        if "-n" in words[1:] and (words[0] in _DRY_RUN_N or " ".join(words[:2]) in _DRY_RUN_N):
+            return True
+        return False
+
+    # -- detection ------------------------------------------------------------------------
+
+    def detect(self, output, command: str | None = None, tool_name: str | None = None, *,
+               failed: bool = False) -> DetectionResult:
+        """Look for evidence of finished work in one tool call's output.
+
+        ``command`` is the Bash command that produced ``output`` (when known); ``failed`` means
+        the tool call failed (Claude Code's ``PostToolUseFailure``): never a completion.
+        ``tier1 detect`` assumes success unless told ``--failed``, as ``PostToolUse`` does.
+        """
+        text = _as_text(output)
+        why: list[str] = []
+        if len(text) > HEAD_CHARS + TAIL_CHARS:
+            text = text[:HEAD_CHARS] + "\n[...]\n" + text[-TAIL_CHARS:]
+            why.append(f"long output: read the first {HEAD_CHARS} and last {TAIL_CHARS} characters")
+        if failed:
+            why.append(f"{tool_name or 'the tool'} call failed (PostToolUseFailure): "
+                       "a failure is never a completion")
+            return self._nothing(text, why, failed=True)
+        info = self.analyse_command(command)
+        if info is not None:
+            why.append("commands: " + "; ".join(
+                f"`{s.text[:60]}` " + ("read-only" if s.read_only else "neutral" if s.neutral
+                                       else ("-> " + ", ".join(s.categories)) if s.categories
+                                       else "unknown") for s in info.segments))
+            if info.read_only or not info.producing:
+                why.append("only read-only or neutral commands ran: their output is never evidence")
+                return self._nothing(text, why)
+        verdict = self._structural(text, info, why)
+        if isinstance(verdict, DetectionResult):
+            return verdict
+        evidence = verdict
+        evidence += self._keywords(text, info, why)
+        evidence += self._command_success(text, info, evidence, why)
+        if not evidence:
+            why.append("no evidence of finished work")
+            return self._nothing(text, why)
+        best = max(evidence, key=lambda e: (e.confidence, e.structural, e.position))
+        why.append(f"chosen: {best.category} at {best.confidence} ({best.note})")
+        return DetectionResult(
+            keyword_found=True, confidence=max(0, min(100, best.confidence)),
+            category=best.category, context_snippet=_snippet(text, best.position, best.keyword),
+            detected_keyword=best.keyword, explanation=why)
+
+    def _nothing(self, text, why, failed=False, position=None, keyword=None) -> DetectionResult:
+        snippet = _snippet(text, position if position is not None else len(text), keyword or "")
+        return DetectionResult(keyword_found=False, confidence=0, category=None,
+                               context_snippet=snippet, failed=failed, explanation=why)
+
+    def _allowed(self, category: str, info: CommandInfo | None) -> bool:
+        """May evidence of ``category`` in the output count for this command line?"""
+        if category not in self.categories:
+            return False
+        return info is None or info.unknown or info.has(category)
+
+    def _base(self, category: str) -> int:
+        return self.categories[category].confidence
+
+    def _structural(self, text: str, info: CommandInfo | None, why: list[str]):
+        """Tool formats: returns evidence found, or a DetectionResult that settles the call."""
+        found: list[_Evidence] = []
+        # Test runner summaries: a failure or an empty run settles it.
+        if TESTS in self.categories and (info is None or info.unknown or info.has(TESTS)
+                                         or info.has(BUILD)):
+            summary = parse_test_summary(text)
+            if summary is not None:
+                position = text.rfind(summary.line)
+                why.append(f"{summary.runner} summary `{summary.line.strip()[:80]}`: "
+                           f"{summary.passed} passed, {summary.failed} failed")
+                if summary.failed:
+                    why.append("failing tests: evidence the work is not done")
+                    return self._nothing(text, why, failed=True, position=position,
+                                         keyword=summary.line)
+                if not summary.passed:
+                    why.append("no test passed: nothing was shown to work")
+                    return self._nothing(text, why, position=position, keyword=summary.line)
+                found.append(_Evidence(TESTS, self._base(TESTS), summary.line.strip().strip("=").strip(), position,
+                                       True, f"{summary.runner} summary"))
+        if COMMIT in self.categories and (info is None or info.unknown or info.has(COMMIT)):
+            match = _COMMIT_LINE.search(text)
+            if match:
+                penalty = 0 if info is None or info.has(COMMIT) else 15
+                found.append(_Evidence(COMMIT, self._base(COMMIT) - penalty, match.group(0).strip(),
+                                       match.start(), True, "git's commit line"))
+                why.append(f"commit line `{match.group(0).strip()[:80]}`"
+                           + (f" from an unknown command (-{penalty})" if penalty else ""))
+            elif info is not None and info.has(COMMIT) and _NOTHING_TO_COMMIT.search(text):
+                why.append("git says there was nothing to commit")
+                return self._nothing(text, why)
+        if PUSH in self.categories and (info is None or info.unknown or info.has(PUSH)):
+            if _PUSH_REJECTED.search(text):
+                why.append("push rejected")
+                return self._nothing(text, why, failed=True)
+            match = _PUSH_REF.search(text)
+            if match:
+                found.append(_Evidence(PUSH, self._base(PUSH), match.group(0).strip(),
+                                       match.start(), True, "git's pushed ref update"))
+                why.append(f"push ref update `{match.group(0).strip()[:80]}`")
+            elif info is not None and info.has(PUSH) and "up-to-date" in text.lower():
+                why.append("git says everything was up to date: nothing was pushed")
+                return self._nothing(text, why)
+        if BUILD in self.categories and (info is None or info.unknown or info.has(BUILD)):
+            if info is not None and info.has(BUILD) and _NOTHING_TO_BUILD.search(text):
+                why.append("the builder had nothing to do")
+                if not found:
+                    return self._nothing(text, why)
+            match = _BUILD_DONE.search(text)
+            if match:
+                found.append(_Evidence(BUILD, self._base(BUILD), match.group(0).strip(),
+                                       match.start(), True, "builder's success line"))
+                why.append(f"build success line `{match.group(0).strip()[:80]}`")
+        if INSTALL in self.categories and (info is None or info.unknown or info.has(INSTALL)):
+            match = _INSTALLED.search(text)
+            if match:
+                found.append(_Evidence(INSTALL, self._base(INSTALL), match.group(0).strip(),
+                                       match.start(), True, "installer's success line"))
+                why.append(f"install success line `{match.group(0).strip()[:80]}`")
+        if FIX in self.categories and (info is None or info.unknown or info.has(FIX)):
+            match = _FIXED_COUNT.search(text)
+            if match and int(match.group("fixed")) > 0:
+                found.append(_Evidence(FIX, self._base(FIX), match.group(0).strip(),
+                                       match.start(), True, "fixer's count of fixes"))
+                why.append(f"fixer reports `{match.group(0).strip()[:80]}`")
+        return found
+
+    def _keywords(self, text: str, info: CommandInfo | None, why: list[str]) -> list[_Evidence]:
+        if self._pattern is None:
+            return []
+        hits, failures = [], []
+        for match in self._pattern.finditer(text):
+            group = match.lastgroup
+            if group == "fail":
+                if not _negated(text, match.start()):
+                    failures.append(match.start())
+                continue
+            category = self._group_category[group]
+            if not self._allowed(category, info):
+                continue
+            if _negated(text, match.start()):
+                why.append(f"`{match.group(0)}` is negated here: `{_before(text, match.start())}`")
+                continue
+            hits.append((category, match))
+        found = []
+        for category, match in hits:
+            keyword = match.group(0)
+            confidence = self._base(category)
+            notes = [f"keyword `{keyword}`"]
+            command_backed = info is not None and info.has(category)
+            if not command_backed and not re.search(r"\s", keyword.strip()):
+                confidence -= WEAK_KEYWORD_PENALTY
+                notes.append(f"single word without a {category} command (-{WEAK_KEYWORD_PENALTY})")
+            penalty, note = _failure_penalty(match.start(), failures)
+            if penalty:
+                confidence -= penalty
+                notes.append(note)
+            found.append(_Evidence(category, confidence, keyword, match.start(), False,
+                                   ", ".join(notes)))
+        if found:
+            best = max(found, key=lambda e: (e.confidence, e.position))
+            why.append(f"keywords: {len(found)} hit(s), best {best.category} at {best.confidence} "
+                       f"({best.note})")
+        return found
+
+    def _command_success(self, text, info, evidence, why) -> list[_Evidence]:
+        """A category's own command succeeded: evidence even when it printed no keyword."""
+        if info is None:
+            return []
+        found = []
+        seen = {e.category for e in evidence if e.structural}
+        for category in info.categories:
+            if category in seen or category not in self.categories:
+                continue
+            if category == PUSH or category == INSTALL:
+                continue  # their success is only what their output says
+            confidence = self._base(category) - UNCONFIRMED_PENALTY.get(category, 0)
+            notes = [f"`{info.segment_for(category).text[:60]}` succeeded"]
+            if UNCONFIRMED_PENALTY.get(category):
+                notes.append(f"nothing in the output confirms it (-{UNCONFIRMED_PENALTY[category]})")
+            failures = self._failure_positions(text)
+            if failures:
+                near = any(p >= len(text) - 2000 for p in failures)
+                penalty = NEAR_FAILURE_PENALTY if near else FAR_FAILURE_PENALTY
+                confidence -= penalty
+                notes.append(f"failure indicator in the output (-{penalty})")
+            found.append(_Evidence(category, confidence, info.segment_for(category).text, -1,
+                                   False, ", ".join(notes)))
+            why.append(f"command success: {category} at {confidence} ({', '.join(notes)})")
+        return found
+
+    def _failure_positions(self, text: str) -> list[int]:
+        if self._failure_pattern is None:
+            return []
+        return [m.start() for m in self._failure_pattern.finditer(text) if not _negated(text, m.start())]
+
+    def explain_categories(self) -> dict:
+        return {name: asdict(category) for name, category in self.categories.items()}
+
+
+# -- command lines ------------------------------------------------------------------------
+
+_SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")", ";;", "|&", ";&", "{", "}"}
+_REDIRECTS = re.compile(r"^\d*(?:>>?|<|>&|&>>?|<&|>\|)$")
+
+
+def split_command(command: str) -> list[list[str]]:
+    """A shell command line as a list of simple commands (lists of words)."""
+    import shlex
+
+    lexer = shlex.shlex(command, posix=True, punctuation_chars="();<>|&\n")
+    lexer.whitespace = " \t\r"
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:  # an unbalanced quote: fall back to plain words
+        tokens = re.findall(r"&&|\|\||[;|&\n()]|[^\s;|&()]+", command)
+    segments, current, index = [], [], 0
+    heredoc_end = None
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if heredoc_end is not None:  # skip a heredoc body up to its delimiter line
+            if token == heredoc_end and (index >= len(tokens) or tokens[index] == "\n"):
+                heredoc_end = None
+            continue
+        if token in _SEPARATORS:
+            if current:
+                segments.append(current)
+                current = []
+            continue
+        if token in ("<<", "<<-"):
+            if index < len(tokens):
+                delimiter = tokens[index]
+                index += 1
+                # the body starts after the end of this line
+                while index < len(tokens) and tokens[index] != "\n":
+                    current.append(tokens[index]) if tokens[index] not in _SEPARATORS else None
+                    index += 1
+                heredoc_end = delimiter
+            continue
+        if _REDIRECTS.match(token):
+            index += 1  # the redirection target
+            continue
+        current.append(token)
+    if current:
+        segments.append(current)
+    return segments
+
+
+def normalise(words: list[str]) -> list[str]:
+    """Drop ``VAR=value``, wrappers (``sudo``, ``uv run``), paths and ``python -m``."""
+    words = list(words)
+    changed = True
+    while words and changed:
+        changed = False
+        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
+            words.pop(0)
+            changed = True
+            continue
+        head = os.path.basename(words[0])
+        if head in _WRAPPERS:
+            words.pop(0)
+            while words and (words[0].startswith("-") or re.match(r"^\d+[smhd]?$", words[0])):
+                words.pop(0)
+            changed = True
+            continue
+        if head == "timeout":
+            words.pop(0)
+            while words and (words[0].startswith("-") or re.match(r"^[\d.]+[smhd]?$", words[0])):
+                words.pop(0)
+            changed = True
+            continue
+        for runner in _RUNNERS:
+            if tuple(os.path.basename(w) for w in words[: len(runner)]) == runner:
+                del words[: len(runner)]
+                changed = True
+                break
+        if changed:
+            continue
+        if re.match(r"^python[\d.]*$|^py$|^pypy[\d.]*$", head) and len(words) > 2 and words[1] == "-m":
+            del words[:2]
+            changed = True
+            continue
+    if words:
+        words[0] = os.path.basename(words[0])
+        if words[0] == "git":  # git -C path -c key=value commit ... is git commit
+            rest = words[1:]
+            while len(rest) > 1 and rest[0] in ("-C", "-c", "--git-dir", "--work-tree"):
+                rest = rest[2:]
+            words = ["git", *rest]
+        if words[0].endswith(".exe"):
+            words[0] = words[0][:-4]
+    return words
+
+
+# -- output formats -----------------------------------------------------------------------
+
+_COMMIT_LINE = re.compile(
+    r"^\[(?P<branch>[^\]\n]+?) (?:\(root-commit\) )?(?P<sha>[0-9a-f]{7,40})\] (?P<message>[^\n]*)$",
+    re.MULTILINE)
+_NOTHING_TO_COMMIT = re.compile(r"nothing to commit|nothing added to commit|no changes added to commit",
+                                re.IGNORECASE)
+_PUSH_REF = re.compile(
+    r"^ *(?:[+*]? ?[0-9a-f]{7,40}\.\.\.?[0-9a-f]{7,40}|\* \[new (?:branch|tag|reference)\]|\+ [0-9a-f]+\.\.\.[0-9a-f]+)"
+    r"\s+\S+ -> \S+.*$", re.MULTILINE)
+_PUSH_REJECTED = re.compile(r"^ *! \[(?:rejected|remote rejected)\]|^error: failed to push",
+                            re.MULTILINE)
+_BUILD_DONE = re.compile(
+    r"^\s*Finished\b.*\b(?:profile|target|release|dev)\b.*$"            # cargo build
+    r"|^.*\bbuilt in \d[\d.]*\s*m?s\b.*$"                               # vite
+    r"|^.*\bcompiled successfully\b.*$"                                 # webpack, next
+    r"|^Successfully built \S+.*$"                                      # python -m build, docker
+    r"|^BUILD SUCCESS(?:FUL)?\b.*$"                                     # maven, gradle
+    r"|^\[100%\] Built target \S+.*$",                                  # cmake
+    re.MULTILINE | re.IGNORECASE)
+_NOTHING_TO_BUILD = re.compile(r"Nothing to be done for|is up to date\.$", re.MULTILINE)
+_INSTALLED = re.compile(r"^Successfully installed \S.*$|^added \d+ packages?\b.*$", re.MULTILINE)
+_FIXED_COUNT = re.compile(r"^Found \d+ errors? \((?P<fixed>\d+) fixed, 0 remaining\)\.?$"
+                          r"|^fixed (?P<fixed2>\d+) of \d+ vulnerabilit.*$", re.MULTILINE)
+
+
+@dataclass
+class TestSummary:
+    runner: str
+    passed: int
+    failed: int
+    line: str
+
+
+_PYTEST = re.compile(
+    r"^=*\s*(?P<body>(?:\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?|"
+    r"rerun|subtests passed|subtests failed)(?:, )?)+|no tests ran)"
+    r"(?: in [\d.]+s(?: \([^)]*\))?)\s*=*\s*$")
+_UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in [\d.]+s\s*$")
+_TAP = re.compile(r"^(?:#|ℹ) (tests|pass|fail|cancelled) (\d+)\s*$")
+_JEST = re.compile(r"^Tests:\s+(.*\d+ total)\s*$")
+_VITEST = re.compile(r"^\s*Tests\s{2,}(.*\(\d+\))\s*$")
+_CARGO = re.compile(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed;")
+_GO_OK = re.compile(r"^ok\s+\S+\s+(?:[\d.]+s|\(cached\))")
+_GO_FAIL = re.compile(r"^(?:FAIL\s+\S+|--- FAIL: )")
+_MOCHA = re.compile(r"^\s+(\d+) (passing|failing) ?(?:\(|$)")
+_RSPEC = re.compile(r"^(\d+) examples?, (\d+) failures?")
+_COUNTS = re.compile(r"(\d+) (passed|failed|errors?|subtests failed)")
+
+
+def parse_test_summary(text: str) -> TestSummary | None:
+    """The verdict of a test run from its last lines, or ``None`` when no runner summary is there.
+
+    Every runner found is counted (``make test`` may run two); ``failed`` includes errors.
+    """
+    lines = text.splitlines()[-SUMMARY_LINES:]
+    summaries: list[TestSummary] = []
+    tap: dict[str, tuple[int, str]] = {}
+    cargo = [0, 0, ""]
+    go = [0, 0, ""]
+    mocha: dict[str, tuple[int, str]] = {}
+    for index, raw in enumerate(lines):
+        line = raw.rstrip()
+        match = _PYTEST.match(line)
+        if match:
+            counts = _counts(match.group("body"))
+            summaries.append(TestSummary("pytest", counts.get("passed", 0),
+                                         counts.get("failed", 0) + counts.get("error", 0)
+                                         + counts.get("subtests failed", 0), line))
+            continue
+        match = _UNITTEST_RAN.match(line)
+        if match:
+            verdict = next((l.strip() for l in lines[index + 1:] if l.strip()), "")
+            ran = int(match.group(1))
+            if verdict.startswith("OK"):
+                summaries.append(TestSummary("unittest", ran, 0, f"{line} {verdict}"))
+            elif verdict.startswith("FAILED"):
+                failed = sum(int(n) for n in re.findall(r"(?:failures|errors)=(\d+)", verdict)) or 1
+                summaries.append(TestSummary("unittest", max(0, ran - failed), failed, f"{line} {verdict}"))
+            elif ran == 0 or verdict.startswith("NO TESTS RAN"):
+                summaries.append(TestSummary("unittest", 0, 0, line))
+            continue
+        match = _TAP.match(line)
+        if match:
+            tap[match.group(1)] = (int(match.group(2)), line)
+            continue
+        match = _JEST.match(line) or _VITEST.match(line)
+        if match:
+            counts = _counts(match.group(1))
+            runner = "jest" if line.startswith("Tests:") else "vitest"
+            summaries.append(TestSummary(runner, counts.get("passed", 0), counts.get("failed", 0), line))
+            continue
+        match = _CARGO.match(line)
+        if match:
+            cargo[0] += int(match.group(2))
+            cargo[1] += int(match.group(3)) + (match.group(1) == "FAILED" and not int(match.group(3)))
+            cargo[2] = line
+            continue
+        if _GO_OK.match(line):
+            go[0] += 1
+            go[2] = go[2] or line
+            continue
+        if _GO_FAIL.match(line):
+            go[1] += 1
+            go[2] = line
+            continue
+        match = _MOCHA.match(line)
+        if match:
+            mocha[match.group(2)] = (int(match.group(1)), line)
+            continue
+        match = _RSPEC.match(line)
+        if match:
+            examples, failures = int(match.group(1)), int(match.group(2))
+            summaries.append(TestSummary("rspec", examples - failures, failures, line))
+    if "pass" in tap and "fail" in tap:
+        summaries.append(TestSummary("node --test", tap["pass"][0],
+                                     tap["fail"][0] + tap.get("cancelled", (0, ""))[0], tap["pass"][1]))
+    if cargo[2]:
+        summaries.append(TestSummary("cargo test", cargo[0], cargo[1], cargo[2]))
+    if go[2]:
+        summaries.append(TestSummary("go test", go[0], go[1], go[2]))
+    if mocha:
+        line = (mocha.get("failing") or mocha.get("passing"))[1]
+        summaries.append(TestSummary("mocha", mocha.get("passing", (0, ""))[0],
+                                     mocha.get("failing", (0, ""))[0], line))
+    if not summaries:
+        return None
+    failing = [s for s in summaries if s.failed]
+    chosen = failing[-1] if failing else summaries[-1]
+    return TestSummary(chosen.runner, sum(s.passed for s in summaries),
+                       sum(s.failed for s in summaries), chosen.line)
+
+
+def _counts(body: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for number, word in _COUNTS.findall(body):
+        key = "error" if word.startswith("error") else word
+        counts[key] = counts.get(key, 0) + int(number)
+    return counts
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+def _alternation(words) -> str:
+    """Whole-word alternatives, longest first; inner spaces match any whitespace run."""
+    parts = []
+    for word in sorted({w.strip() for w in words if w and w.strip()}, key=len, reverse=True):
+        escaped = r"\s+".join(re.escape(piece) for piece in word.split())
+        # "error" is not a word in "-Werror", "error.c" or "errors"
+        start = r"(?<![\w-])(?<!\w\.)" if word[0].isalnum() or word[0] == "_" else ""
+        end = r"(?![\w-]|\.\w)" if word[-1].isalnum() or word[-1] == "_" else ""
+        parts.append(f"{start}{escaped}{end}")
+    return "|".join(parts) or r"(?!x)x"
+
+
+def _negated(text: str, position: int) -> bool:
+    return bool(_NEGATION.search(_before(text, position)))
+
+
+def _before(text: str, position: int) -> str:
+    line_start = text.rfind("\n", 0, position) + 1
+    return text[max(line_start, position - 30):position]
+
+
+def _failure_penalty(position: int, failures: list[int]) -> tuple[int, str]:
+    if not failures:
+        return 0, ""
+    distance = min(abs(position - f) for f in failures)
+    if distance <= NEAR_CHARS:
+        return NEAR_FAILURE_PENALTY, f"failure indicator {distance} characters away (-{NEAR_FAILURE_PENALTY})"
+    return FAR_FAILURE_PENALTY, f"failure indicator {distance} characters away (-{FAR_FAILURE_PENALTY})"
+
+
+def _as_text(output) -> str:
+    if output is None:
+        return ""
+    if isinstance(output, str):
+        return output
+    if isinstance(output, bytes):
+        return output.decode("utf-8", "replace")
+    import json
+
+    try:
+        return json.dumps(output, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(output)
+
+
+def _snippet(text: str, position: int, keyword: str) -> str:
+    if not text:
+        return ""
+    if position is None or position < 0:
+        position = len(text)
+    start = max(0, position - SNIPPET_CHARS // 2)
+    end = min(len(text), max(position + len(keyword or ""), start) + SNIPPET_CHARS // 2)
+    snippet = " ".join(text[start:end].split())
+    return snippet[:200]
