@@ -1,6 +1,6 @@
 """The production gate's cost: ``pytest --production-check`` against plain ``pytest``.
 
-    python benchmarks/gate.py [--files 40] [--tests 25] [--work 20000] [--repeat 3]
+    python benchmarks/gate.py [--files 30] [--tests 25] [--work 20000] [--repeat 5]
 
 Generates a suite (``--files`` modules of ``--tests`` tests, each doing ``--work`` additions,
 a tenth of the modules integration tests) in a temporary project with README, ROLLBACK.md and
@@ -75,10 +75,10 @@ def timed(argv: list[str], cwd: Path, env: dict) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=40)
+    parser.add_argument("--files", type=int, default=30)
     parser.add_argument("--tests", type=int, default=25)
     parser.add_argument("--work", type=int, default=20000, help="additions per test")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="tier1-gate-bench-") as folder:

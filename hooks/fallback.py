@@ -88,6 +88,8 @@ class TierOutcome:
     ok: bool
     result: object = None
     error: str | None = None
+    #: the tier worked but the task itself raised: not a reason to open the circuit breaker
+    task_failed: bool = False
 
 
 @dataclass
@@ -341,7 +343,7 @@ class CeleryFallbackRouter:
             attempt, outcome = self._attempt(tier, mapped, merged, key, correlation_id)
             result.attempts.append(attempt)
             if self.breaker:
-                self.breaker.record(name, attempt.success, attempt.error)
+                self.breaker.record(name, attempt.success or outcome.task_failed, attempt.error)
             if attempt.success:
                 result.recovered = True
                 result.recovery_method = attempt.recovery_method

@@ -46,8 +46,15 @@ def run(request):
             text = response.read().decode("utf-8", "replace")
             status = response.status
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace")[:200] if exc.fp else ""
-        return TierOutcome(False, error=f"HTTP {exc.code} from the task API: {detail}".strip())
+        detail = exc.read().decode("utf-8", "replace")[:300] if exc.fp else ""
+        # tier1 task-api answers 500 {"ok": false} when the task raised and 409 while the same
+        # key still runs: the API works, so the circuit breaker must not open for it
+        try:
+            answered = json.loads(detail).get("ok") is False
+        except (ValueError, AttributeError):
+            answered = False
+        return TierOutcome(False, error=f"HTTP {exc.code} from the task API: {detail[:200]}".strip(),
+                           task_failed=answered and exc.code in (409, 500))
     except (OSError, ValueError) as exc:  # refused, timed out, bad URL
         reason = getattr(exc, "reason", exc)
         return TierOutcome(False, error=f"task API unreachable: {type(reason).__name__}: {reason}")

@@ -89,7 +89,8 @@ def run(request):
             return TierOutcome(False, error=f"no result within the budget; task {request.idempotency_key} revoked")
         if state == "SUCCESS":
             return TierOutcome(True, result=_jsonable(sent.result))
-        return TierOutcome(False, error=f"task {state.lower()}: {str(sent.result)[:300]}")
+        return TierOutcome(False, error=f"task {state.lower()}: {str(sent.result)[:300]}",
+                           task_failed=state == "FAILURE")
     except CeleryTimeout:
         _revoke(app, request)
         return TierOutcome(False, error=f"no result within the budget; task {request.idempotency_key} revoked")

@@ -64,6 +64,8 @@ class CallOutcome:
 _lock = threading.RLock()
 _loaded: list[LoadedPlugin] | None = None
 _manager = None
+# hook name -> (the plugin list it was computed from, implementations)
+_implementations: dict[str, tuple[list, list[tuple[str, object]]]] = {}
 
 
 def _names_from_env(variable: str) -> set[str] | None:
@@ -152,8 +154,12 @@ def hook_implementations(hook_name: str) -> list[tuple[str, object]]:
     The order is pluggy's: ``tryfirst`` first, ``trylast`` last, otherwise the plugin
     registered last is called first.
     """
+    plugins = load_plugins()
+    cached = _implementations.get(hook_name)
+    if cached is not None and cached[0] is plugins:
+        return cached[1]
     impls = []
-    for plugin in load_plugins():
+    for plugin in plugins:
         if plugin.module is None:
             continue
         for name, function in _impls_of(plugin.module):
@@ -163,7 +169,9 @@ def hook_implementations(hook_name: str) -> list[tuple[str, object]]:
                 impls.append((rank, plugin.name, function))
     impls.reverse()
     impls.sort(key=lambda item: item[0])
-    return [(plugin_name, function) for _, plugin_name, function in impls]
+    found = [(plugin_name, function) for _, plugin_name, function in impls]
+    _implementations[hook_name] = (plugins, found)
+    return found
 
 
 def call_each(hook_name: str, **kwargs) -> list[CallOutcome]:
@@ -218,6 +226,7 @@ def reset() -> None:
     with _lock:
         _loaded = None
         _manager = None
+        _implementations.clear()
 
 
 # -- entry points, cached by the state of the installed distributions ---------------------

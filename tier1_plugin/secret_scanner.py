@@ -129,18 +129,20 @@ _ASSIGNMENT = re.compile(
     r"""(?x)
     (?:pass(?:word|wd|phrase)?|pwd|secret|token|credential|api[_.\-]?key|apikey|key|auth|pw)
     [\w.\-]*
-    (?P<kq>["'`]?\]?)
+    (?P<kq>\\?["'`]?\]?)                                                 # end of a quoted key
     (?P<sep>
         [ \t]*(?::[ \t]*[A-Za-z_][\w.\[\]<>|?]*[ \t]*)?(?:=>|:=|==|=)[ \t]*   # = := => ==, typed
       | [ \t]*:[ \t]*                                                     # YAML, JSON, dict
       | (?<=["'])[ \t]*,[ \t]*                                              # ("password", "x")
+      | [ \t]*\([ \t]*                                                     # setPassword("x")
       | [ \t]+                                                             # --password x
     )
     (?P<value>
-        [bruf@]{0,2}"(?:[^"\\\n]|\\.){1,400}"
+        \\["'][^"'\\\s]{1,400}\\["']                                      # \"x\" in escaped JSON
+      | [bruf@]{0,2}"(?:[^"\\\n]|\\.){1,400}"
       | [bruf@]{0,2}'(?:[^'\\\n]|\\.){1,400}'
       | `[^`\n]{1,400}`
-      | [^\s"'`,;)}\]<>]{1,400}
+      | [^\s"'`,;)}\]<>&]{1,400}
     )
     """
 )
@@ -180,7 +182,7 @@ store storage manager service helper class method fn func callback handler locat
 query request response schema template rotation created updated at status state button link
 icon view page form route routes cache count limit display show reveal toggle visible
 visibility auto complete autocomplete generated generator generate policy rule rules column
-table tab property properties attr attribute selector element mock stub kind scope scopes
+table tab property properties encrypted uuid guid attr attribute selector element mock stub kind scope scopes
 audience algorithm alg algo issuer usage use uses encoding encoded encode decode length bytes
 bits character characters chars regexp matcher match error_message i18n translation key_id
 keyid ref reference source pair pairs list map set sets store stores address host port user
@@ -199,6 +201,26 @@ DEFAULT_PLACEHOLDERS = (
     "optional", "abc123", "123456", "1234", "12345",
 )
 
+#: A value starting with one of these is a placeholder or a test fixture, not a secret.
+_PLACEHOLDER_STARTS = ("your", "my-", "my_", "<", "xxx", "***", "test", "demo", "fake", "dummy",
+                       "sample", "example", "changeme", "placeholder", "todo", "replace",
+                       "insert", "enter", "put-", "put_", "some", "mock", "foo", "bar")
+
+#: A value containing one of these is a made-up example ("newpass", "mytestsecret").
+_PLACEHOLDER_PARTS = ("pass", "pwd", "secret", "test", "asdf", "qwer", "demo", "fake", "dummy",
+                      "sample", "example", "changeme", "placeholder", "redacted", "wrong",
+                      "xxxx", "****", "1234")
+
+#: First words of a function whose string argument is not a secret being set.
+_CALL_NOT_SETTING = frozenset("""
+get read load fetch find lookup validate check verify compare hash encrypt decrypt encode decode
+generate create delete remove update reset is has with on handle parse format mask print log
+assert expect require revoke refresh rotate request prompt ask input show hide
+""".split())
+
+#: Documentation formats: an unquoted value after "Password:" there is usually prose.
+DOC_EXTENSIONS = frozenset("md markdown rst txt adoc html htm textile org".split())
+
 _REFERENCE_PREFIXES = ("${", "$(", "{{", "%(", "#{", "<%", "@{", "{%", "%{", "!vault", "!ref",
                        "!sub", "!getatt", "env(", "ENC[", "vault:", "secret:", "arn:", "ref+")
 _REFERENCE_VALUE = re.compile(
@@ -210,8 +232,8 @@ _REFERENCE_VALUE = re.compile(
          secrets|vars|context|ctx|props|params|values|inputs|github|steps)\.\w  # references
     """)
 _SAME_CHAR = re.compile(r"^(.)\1+$")
-_WORDS_WITH_SEPARATORS = re.compile(r"^[a-z]+(?:[_\-.][a-z]+)+$|^[A-Z]+(?:_[A-Z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
-_PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|conf|cfg|ini|jks|keystore|der|pub)$", re.I)
+_WORDS_WITH_SEPARATORS = re.compile(r"^[A-Za-z][a-z]*(?:[_\-.][A-Za-z][a-z]*)+$|^[A-Z]+(?:_[A-Z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
+_PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|conf|cfg|ini|jks|keystore|der|pub)$|/[\w\-.]*\.[a-z]{2,6}$", re.I)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\)?)?$")
 _NUMBER = re.compile(r"^[\d.,:\-+eE]+$")
 
@@ -242,7 +264,8 @@ def secret_kind(key: str, extra_words: frozenset = frozenset()) -> str | None:
             kind, last = "password", index
         elif word in SECRET_WORDS or pair in SECRET_WORDS or word in extra_words:
             kind, last = "secret", index
-        elif word in KEY_WORDS and kind is None:
+        elif word in KEY_WORDS and kind is None and all(w.isdigit() for w in words[index + 1:]):
+            # "key"/"auth" name a secret only at the end: EncryptionKey, auth; not keyFile
             qualified = index and words[index - 1] in KEY_QUALIFIERS
             kind, last = ("secret" if qualified else "key"), index
     if kind is None:
@@ -251,7 +274,7 @@ def secret_kind(key: str, extra_words: frozenset = frozenset()) -> str | None:
     # for the strong negatives) says this is not the secret itself.
     if any(word in NOT_SECRET_WORDS for word in words[last + 1:]):
         return None
-    if any(word in {"hash", "hashed", "digest", "sha", "md5", "checksum", "fingerprint",
+    if any(word in {"hash", "hashed", "digest", "encrypted", "uuid", "guid", "sha", "md5", "checksum", "fingerprint",
                     "public", "pub", "placeholder", "regex", "pattern", "label", "hint",
                     "forgot", "reset", "length", "min", "max", "policy", "strength",
                     "validator", "validation", "prompt", "message", "msg", "error",
@@ -270,7 +293,9 @@ class _ValueFilter:
         lower = value.lower()
         if _SAME_CHAR.match(lower) or lower.strip("*x.-_#0<>") == "":
             return True
-        if lower == key.lower() or lower in key_words(key):
+        words = key_words(key)
+        if lower == key.lower() or lower in words or (
+                len(lower) >= 4 and re.sub(r"[^a-z0-9]", "", lower) in "".join(words)):
             return True
         stripped = re.sub(r"[^a-z0-9]", "", lower)
         for word in self.placeholders:
@@ -278,40 +303,73 @@ class _ValueFilter:
                 return True
             if len(word) >= 5 and word in lower:
                 return True
-        if lower.startswith(("your", "my-", "my_", "<", "xxx", "***", "...")):
+        if lower.startswith(_PLACEHOLDER_STARTS) or any(word in lower for word in _PLACEHOLDER_PARTS):
             return True
         return False
 
-    def accepts(self, value: str, quoted: bool, kind: str, key: str, code_file: bool) -> bool:
-        if not value or len(value) < 4:
+    def accepts(self, value: str, quoted: bool, kind: str, key: str, code_file: bool = False,
+                strict: bool = False) -> bool:
+        """Whether ``value`` (assigned to ``key``) looks like a real secret.
+
+        ``quoted``: written as a string literal; ``code_file``: in a programming language,
+        where an unquoted value is an expression; ``strict``: an unquoted value in prose
+        (``Password: see below``) must mix character classes.
+        """
+        if not value or len(value) < 4 or value[0] == "&":
             return False
-        if any(c.isspace() for c in value) or "\\n" in value:
+        if not value.isascii() and sum(not c.isascii() for c in value) * 10 > len(value):
+            return False  # text in another script: a translation, not a password
+        if any(c.isspace() for c in value) or "\\n" in value or "..." in value:
             return False
-        if value.startswith(_REFERENCE_PREFIXES) or _REFERENCE_VALUE.search(value):
+        if value[0] == "$" or value.startswith(_REFERENCE_PREFIXES) or _REFERENCE_VALUE.search(value):
+            return False  # $VAR, ${VAR}, and $2b$/$argon2 password hashes
+        if "://" in value or _PATH_LIKE.search(value):
             return False
-        if "://" in value or _PATH_LIKE.search(value) or _NUMBER.match(value):
-            return False
+        if _NUMBER.match(value) and (len(value) < 16 or kind == "password"):
+            return False  # a port, a count, a date
         if not quoted:
-            if code_file:
+            if code_file or "(" in value or ")" in value:
                 return False  # an expression: variable, call, attribute
-            if _IDENTIFIER.match(value) and ("." in value or "(" in value or
+            if _IDENTIFIER.match(value) and ("." in value or
                                              re.match(r"^[A-Z][A-Z0-9_]*_[A-Z0-9_]*$", value)):
                 return False
-            if value.endswith(("(", ")")) or value.startswith(("(", "[", "{", "&", "*", "!")):
+            if value.startswith(("[", "{", "&", "*", "!", "|", ">")):
                 return False
-            if not _mixed(value):
+            if strict and not _mixed(value):
                 return False
-        if self.is_placeholder(value, key):
+        if self.is_placeholder(value, key) or _looks_like_words(value):
             return False
         if kind == "password":
             return True
-        if len(value) < 8 or _WORDS_WITH_SEPARATORS.match(value):
+        if len(value) < 8:
             return False
         entropy = shannon_entropy(value)
         if kind == "secret":
-            return entropy >= 2.8 and (_mixed(value) or len(value) >= 16)
-        # a bare "key": only a long random value
-        return len(value) >= 16 and entropy >= 3.3 and _mixed(value)
+            if not _mixed(value):
+                # one character class: random letters, not a word ("urlencoded")
+                return len(value) >= 10 and entropy >= 2.8 and _vowel_share(value) < 0.35
+            return entropy >= 2.8
+        # a bare "key": only a long random value with digits in it
+        return (len(value) >= 16 and entropy >= 3.3 and any(c.isdigit() for c in value)
+                and any(c.isalpha() for c in value))
+
+
+def _vowel_share(value: str) -> float:
+    letters = [c for c in value.lower() if c.isalpha()]
+    return sum(c in "aeiouy" for c in letters) / len(letters) if letters else 0.0
+
+
+def _looks_like_words(value: str) -> bool:
+    """``my-secret-name``, ``Access-Control-Allow-Origin``, ``dbPassword``: words, not random.
+
+    Joined words have vowels in a third or more of their letters; random letters in about a
+    fifth (5 of 26), which keeps ``xjcb_fcwmeco_rhdzfl`` a secret.
+    """
+    if not _WORDS_WITH_SEPARATORS.match(value):
+        return False
+    letters = [c for c in value.lower() if c.isalpha()]
+    vowels = sum(c in "aeiouy" for c in letters)
+    return vowels >= 0.3 * len(letters)
 
 
 def _mixed(value: str) -> bool:
@@ -321,6 +379,8 @@ def _mixed(value: str) -> bool:
 
 
 def _unquote(raw: str) -> tuple[str, bool]:
+    if raw[:1] == "\\" and raw[-2:-1] == "\\" and len(raw) >= 4:
+        return raw[2:-2], True  # \"value\" inside an escaped JSON string
     text = raw.lstrip("bruf@") if raw[:1] in "bruf@" and raw.lstrip("bruf@")[:1] in "\"'" else raw
     if len(text) >= 2 and text[0] in "\"'`" and text[-1] == text[0]:
         return text[1:-1], True
@@ -430,17 +490,41 @@ class SecretScanner:
             kind = secret_kind(key, self.extra_words)
             if kind is None:
                 continue
-            sep = match.group("sep")
-            if not sep.strip() and not text[key_start:key_start + 1] == "-" and not \
-                    text[max(0, key_start - 1):key_start] == "-":
-                continue  # "the password was" is prose; only "--password x" is a flag
-            if sep.strip() == "," and not match.group("kq"):
-                continue
+            before = text[key_start - 1] if key_start else ""
+            key_quote = match.group("kq").strip("\\]")
+            if key_quote and before != key_quote:
+                continue  # "Invalid email or password.": the end of a sentence, not a key
+            sep = match.group("sep").strip()
             raw = text[match.start("value"):match.end("value")]
             value, quoted = _unquote(raw)
-            if not self.values.accepts(value, quoted, kind, key, code_file):
+            if before in "?&#" and before:
+                quoted = True  # ?private_token=abc&...: a literal inside a URL
+            strength = kind
+            if not sep:
+                # "the password was" is prose: only a flag (--password x) or SQL
+                # (PASSWORD 'x') takes a value after a space
+                flag = text[key_start] == "-"
+                if not (flag or (quoted and key.isupper())):
+                    continue
+                if not quoted and not _mixed(value):
+                    continue  # "--password  force a prompt": help text
+            elif sep == ",":
+                opener = text[:max(key_start - 1, 0)].rstrip()[-1:]
+                if not key_quote or opener not in ("(", "[", "{"):
+                    continue  # ("password", "x") / {"secret", "x"}, not "a", "secret", "b"
+                strength = "secret" if kind == "password" else kind
+            elif sep == "(":
+                # the function's own name decides: password.sendKeys("x") is not setPassword
+                function = key.rsplit(".", 1)[-1]
+                words = key_words(function)
+                if not quoted or not words or words[0] in _CALL_NOT_SETTING or \
+                        secret_kind(function, self.extra_words) is None:
+                    continue
+                strength = "secret" if kind == "password" else kind
+            strict = sep == ":" and extension in DOC_EXTENSIONS
+            if not self.values.accepts(value, quoted, strength, key, code_file, strict):
                 continue
-            offset = match.start("value") + (raw.find(value) if quoted else 0)
+            offset = match.start("value") + max(raw.find(value), 0)
             rule_id = "password-assignment" if kind == "password" else "secret-assignment"
             description = (f"hard-coded password in {key!r}" if kind == "password"
                            else f"hard-coded secret in {key!r}")

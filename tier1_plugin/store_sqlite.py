@@ -99,6 +99,13 @@ class SQLiteStore:
     def insert(self, events: list[AutomationEvent]) -> list[int]:
         rows = [_row(event) for event in events]
         connection = self.connection()
+        if len(rows) == 1:  # the hook's case: one statement, one implicit transaction
+            with self._lock:
+                found = connection.execute(
+                    f"INSERT INTO automation_events ({', '.join(COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(COLUMNS))}) "
+                    "ON CONFLICT (event_uuid) DO NOTHING RETURNING id", rows[0]).fetchone()
+                return [found[0] if found else self._ids_for(connection, [events[0].event_uuid])[0]]
         with self._lock:
             connection.execute("BEGIN IMMEDIATE")
             try:

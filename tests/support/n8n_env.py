@@ -82,6 +82,9 @@ def _clean_redis(env: CeleryEnv) -> None:
             for member in broker.sscan_iter(binding):
                 if env.queue.encode() in member:
                     broker.srem(binding, member)
+        # kombu's fanout-binding expiry for the workers' control queue: ours once no binding is left
+        if not broker.exists("_kombu.binding.celery.pidbox"):
+            broker.zrem("_kombu.binding_deadlines", "celery.pidbox")
         for task_id in ids:
             backend.delete(f"celery-task-meta-{task_id}")
     finally:

@@ -52,6 +52,10 @@ def test_a_failing_task_on_the_worker_moves_on_to_the_next_tier(project, celery_
     assert not result.recovered and all("failed on purpose" in a.error for a in result.attempts)
     assert [r["runner"] for r in celery_env.runs(result.idempotency_key)] == [
         "celery-worker", "task-api", "run-task"]
+    # the tiers themselves worked: no circuit opens because a task raised
+    from tier1_plugin.hooks.fallback import CircuitBreaker
+
+    assert not any(s["open"] for s in CircuitBreaker.from_config(hub, router.config).state().values())
 
 
 OUTAGES = ["broker_refused", "broker_hung", "backend_down", "no_worker"]
@@ -118,11 +122,13 @@ def test_systemd_tier_runs_tier1_run_task(project, celery_env, tmp_path, monkeyp
 
 def test_systemd_tier_reports_a_failing_command(project, celery_env):
     router, hub = router_for(project, base_config(None, celery_env, tiers=["systemd"],
-                                                  systemd={"command": ["false"]}))
+                                                  systemd={"command": ["false"]},
+                                                  breaker={"failures": 5}))
     result = router.recover("ok")
     assert not result.recovered and "false exited 1" in result.attempts[0].error
     router, hub = router_for(project, base_config(None, celery_env, tiers=["systemd"],
-                                                  systemd={"command": ["no-such-systemctl-here", "{task}"]}))
+                                                  systemd={"command": ["no-such-systemctl-here", "{task}"]},
+                                                  breaker={"failures": 5}))
     assert "cannot run 'no-such-systemctl-here'" in router.recover("ok").attempts[0].error
 
 
