@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         problems.append(_describe(exc))
     finally:
         sys.stderr = real_stderr
-    problems += [line.strip() for line in captured.getvalue().splitlines()
-                 if line.strip() and not line.startswith((" ", "\t"))]
+    printed = [line.strip() for line in captured.getvalue().splitlines()
+               if line.strip() and not line.startswith((" ", "\t"))]
+    # what went wrong with this call first; a plugin that failed to load matters less
+    problems += sorted(printed, key=lambda line: "failed to load" in line or "registered" in line)
     if output is not None:
         try:
             sys.stdout.write(output + "\n")

@@ -181,12 +181,15 @@ def test_mcp_responses_of_every_shape(hook, response):
         payload["tool_response"] = response
     answer = hook.run(payload)
     answer.assert_clean_exit()
-    assert "no_action_taken" != hook.events()[0]["event_type"] or response is None
+    event = hook.events()[0]
+    assert event["evidence"]["tool_name"] == "mcp__deploy__release"
     if response is None:
         assert answer.json is None and hook.todos()[0]["status"] == "in_progress"
+        assert event["event_type"] == "no_action_taken"
     else:
         assert "Deploy to staging" in answer.context
         assert hook.todos()[0]["status"] == "completed"
+        assert event["event_type"] == "action_item_completed"
 
 
 def test_pre_tool_use_is_answered_quietly(hook):
@@ -270,14 +273,18 @@ def test_broken_config_is_one_line(hook):
     assert "tier1.yaml" in answer.stderr and "180" in answer.stderr
 
 
-def test_locked_database_is_one_line_and_loses_nothing_said(hook, corpus):
-    """A database file that cannot be opened: exit 0, one line, no traceback."""
+def test_unopenable_database_is_one_line_and_the_event_waits_in_the_outbox(hook, corpus):
     (hook.project / ".tier1").mkdir()
-    (hook.project / ".tier1" / "events.db").mkdir()  # a folder where the file should be
+    (hook.project / ".tier1" / "events.db").mkdir()  # a folder where the database file should be
     sample = corpus.by_name("git-commit-root")
     answer = hook.bash(sample.command, sample.output)
     answer.assert_clean_exit()
-    assert answer.stderr.strip()
+    assert "database unreachable" in answer.stderr
+    import sqlite3
+
+    with sqlite3.connect(hook.project / ".tier1" / "outbox.db") as connection:
+        payloads = [row[0] for row in connection.execute("SELECT payload FROM outbox")]
+    assert len(payloads) == 1 and "no_action_taken" in payloads[0]
 
 
 def test_a_raising_plugin_is_one_line_and_others_still_answer(hook, corpus, tmp_path):
