@@ -62,8 +62,7 @@ _QUESTION_OPTIONS = {"--help", "--version", "--dry-run", "--collect-only", "--co
                      "--diff", "--list", "--noop", "--what-if", "--plan", "--simulate"}
 _DRY_RUN_N = {"make", "git push", "rsync"}
 
-_NEGATION = re.compile(r"\b(?:not|no|never|nothing|none|without|zero|0|un)\b[\w ,'-]{0,14}$",
-                       re.IGNORECASE)
+_NEGATION = r"\b(?:not|no|never|nothing|none|without|zero|0)\b[\w ,'-]{0,14}$"
 
 
 @dataclass
@@ -90,32 +89,61 @@ class DetectionResult:
         return data
 
 
-@dataclass
-class Category:
-    name: str
-    confidence: int
-    keywords: list[str]
-    commands: list[str] = field(default_factory=list)
-    todo_words: list[str] = field(default_factory=list)
+class _Record:
+    """A tiny record type.  The hook runs in a new process per tool call and ``@dataclass``
+    costs about a millisecond per class to build, so internal records are plain classes."""
+
+    __slots__ = ()
+
+    def __init__(self, *args, **kwargs):
+        for name, value in zip(self.__slots__, args):
+            setattr(self, name, value)
+        for name in self.__slots__[len(args):]:
+            setattr(self, name, kwargs.pop(name) if name in kwargs else self._default(name))
+        if kwargs:
+            raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
+
+    def _default(self, name):
+        raise TypeError(f"missing argument: {name}")
+
+    def __repr__(self):
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and all(
+            getattr(self, n) == getattr(other, n) for n in self.__slots__)
 
 
-@dataclass
-class Segment:
+class Category(_Record):
+    """One evidence category: base confidence, keywords, command patterns, todo words."""
+
+    __slots__ = ("name", "confidence", "keywords", "commands", "todo_words")
+
+    def _default(self, name):
+        if name in ("commands", "todo_words"):
+            return []
+        return super()._default(name)
+
+    def as_dict(self) -> dict:
+        return {n: getattr(self, n) for n in self.__slots__}
+
+
+class Segment(_Record):
     """One simple command of a command line, normalised (``sudo``, paths, ``python -m`` gone)."""
 
-    words: list[str]
-    read_only: bool = False
-    neutral: bool = False
-    categories: list[str] = field(default_factory=list)
+    __slots__ = ("words", "read_only", "neutral", "categories")
+
+    def _default(self, name):
+        return [] if name == "categories" else False
 
     @property
     def text(self) -> str:
         return " ".join(self.words)
 
 
-@dataclass
-class CommandInfo:
-    segments: list[Segment]
+class CommandInfo(_Record):
+    __slots__ = ("segments",)
 
     @property
     def producing(self) -> list[Segment]:
@@ -144,14 +172,9 @@ class CommandInfo:
         return next((s for s in self.producing if category in s.categories), None)
 
 
-@dataclass
-class _Evidence:
-    category: str
-    confidence: int
-    keyword: str
-    position: int  # in the scanned text, -1 when the evidence is the command itself
-    structural: bool
-    note: str
+class _Evidence(_Record):
+    # position: in the scanned text, -1 when the evidence is the command itself
+    __slots__ = ("category", "confidence", "keyword", "position", "structural", "note")
 
 
 class KeywordDetector:
@@ -188,19 +211,42 @@ class KeywordDetector:
                    section.get("read_only_commands") or ())
 
     def _compile(self) -> None:
-        groups, self._group_category = [], {}
-        for index, category in enumerate(self.categories.values()):
-            if category.keywords:
-                groups.append(f"(?P<c{index}>{_alternation(category.keywords)})")
-                self._group_category[f"c{index}"] = category.name
-        if self.failure_indicators:
-            groups.append(f"(?P<fail>{_alternation(self.failure_indicators)})")
-        self._pattern = re.compile("|".join(groups), re.IGNORECASE) if groups else None
-        self._command_patterns = [
-            (category.name, re.compile("|".join(f"(?:{c})" for c in category.commands)))
-            for category in self.categories.values() if category.commands]
-        self._failure_pattern = (re.compile(_alternation(self.failure_indicators), re.IGNORECASE)
-                                 if self.failure_indicators else None)
+        """One pattern for every category's keywords and the failure indicators: one pass.
+
+        Whole-word boundaries wrap the whole alternation once (per-keyword lookarounds would
+        make the pattern several times larger, and ``re`` compiles in pure Python on every
+        hook start).
+        """
+        bounded, loose, self._group_category = [], [], {}
+        entries = [(f"c{i}", c.name, c.keywords) for i, c in enumerate(self.categories.values())]
+        entries.append(("fail", None, self.failure_indicators))
+        for group, name, words in entries:
+            plain = [w for w in words if _is_plain(w)]
+            other = [w for w in words if w.strip() and not _is_plain(w)]
+            if plain:
+                bounded.append(f"(?P<{group}>{_alternation(plain, bounds=False)})")
+                self._group_category[group] = name
+            if other:
+                loose.append(f"(?P<{group}x>{_alternation(other)})")
+                self._group_category[f"{group}x"] = name
+        parts = ([_WORD_START + "(?:" + "|".join(bounded) + ")" + _WORD_END] if bounded else []) + loose
+        self._pattern = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+        # (category, pattern, first words it can match or None, compiled): compiled lazily,
+        # and only when the command's first word is one the pattern can start with
+        self._command_patterns = [[category.name, pattern, _first_words(pattern), None]
+                                  for category in self.categories.values() for pattern in category.commands]
+
+    def _command_categories(self, words: list[str]) -> list[str]:
+        text, found = " ".join(words), []
+        for entry in self._command_patterns:
+            name, pattern, first_words, compiled = entry
+            if name in found or (first_words is not None and words[0] not in first_words):
+                continue
+            if compiled is None:
+                compiled = entry[3] = re.compile(pattern)
+            if compiled.search(text):
+                found.append(name)
+        return found
 
     # -- the command ----------------------------------------------------------------------
 
@@ -219,8 +265,7 @@ class KeywordDetector:
             elif words[0] in _NEUTRAL or " ".join(words[:2]) in _NEUTRAL:
                 segment.neutral = True
             else:
-                segment.categories = [name for name, pattern in self._command_patterns
-                                      if pattern.search(text)]
+                segment.categories = self._command_categories(words)
             segments.append(segment)
         return CommandInfo(segments)
 
@@ -365,7 +410,7 @@ class KeywordDetector:
         hits, failures = [], []
         for match in self._pattern.finditer(text):
             group = match.lastgroup
-            if group == "fail":
+            if self._group_category.get(group) is None:  # a failure indicator
                 if not _negated(text, match.start()):
                     failures.append(match.start())
                 continue
@@ -424,18 +469,35 @@ class KeywordDetector:
         return found
 
     def _failure_positions(self, text: str) -> list[int]:
-        if self._failure_pattern is None:
+        if self._pattern is None:
             return []
-        return [m.start() for m in self._failure_pattern.finditer(text) if not _negated(text, m.start())]
+        return [m.start() for m in self._pattern.finditer(text)
+                if self._group_category.get(m.lastgroup) is None and not _negated(text, m.start())]
 
     def explain_categories(self) -> dict:
-        return {name: asdict(category) for name, category in self.categories.items()}
+        return {name: category.as_dict() for name, category in self.categories.items()}
 
 
 # -- command lines ------------------------------------------------------------------------
 
+class _Lazy:
+    """A regular expression compiled on first use: the hook pays only for the ones it needs
+    (``re`` compiles in pure Python, about 0.2-1 ms per pattern)."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern, flags=0):
+        self._args = (pattern, flags)
+        self._compiled = None
+
+    def __getattr__(self, name):
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
 _SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")", ";;", "|&", ";&", "{", "}"}
-_REDIRECTS = re.compile(r"^\d*(?:>>?|<|>&|&>>?|<&|>\|)$")
+_REDIRECTS = _Lazy(r"^\d*(?:>>?|<|>&|&>>?|<&|>\|)$")
 
 
 def split_command(command: str) -> list[list[str]]:
@@ -474,6 +536,8 @@ def split_command(command: str) -> list[list[str]]:
                 heredoc_end = delimiter
             continue
         if _REDIRECTS.match(token):
+            if current and current[-1].isdigit():  # the 2 of 2>&1 (shlex splits it off)
+                current.pop()
             index += 1  # the redirection target
             continue
         current.append(token)
@@ -530,17 +594,17 @@ def normalise(words: list[str]) -> list[str]:
 
 # -- output formats -----------------------------------------------------------------------
 
-_COMMIT_LINE = re.compile(
+_COMMIT_LINE = _Lazy(
     r"^\[(?P<branch>[^\]\n]+?) (?:\(root-commit\) )?(?P<sha>[0-9a-f]{7,40})\] (?P<message>[^\n]*)$",
     re.MULTILINE)
-_NOTHING_TO_COMMIT = re.compile(r"nothing to commit|nothing added to commit|no changes added to commit",
+_NOTHING_TO_COMMIT = _Lazy(r"nothing to commit|nothing added to commit|no changes added to commit",
                                 re.IGNORECASE)
-_PUSH_REF = re.compile(
+_PUSH_REF = _Lazy(
     r"^ *(?:[+*]? ?[0-9a-f]{7,40}\.\.\.?[0-9a-f]{7,40}|\* \[new (?:branch|tag|reference)\]|\+ [0-9a-f]+\.\.\.[0-9a-f]+)"
     r"\s+\S+ -> \S+.*$", re.MULTILINE)
-_PUSH_REJECTED = re.compile(r"^ *! \[(?:rejected|remote rejected)\]|^error: failed to push",
+_PUSH_REJECTED = _Lazy(r"^ *! \[(?:rejected|remote rejected)\]|^error: failed to push",
                             re.MULTILINE)
-_BUILD_DONE = re.compile(
+_BUILD_DONE = _Lazy(
     r"^\s*Finished\b.*\b(?:profile|target|release|dev)\b.*$"            # cargo build
     r"|^.*\bbuilt in \d[\d.]*\s*m?s\b.*$"                               # vite
     r"|^.*\bcompiled successfully\b.*$"                                 # webpack, next
@@ -548,34 +612,32 @@ _BUILD_DONE = re.compile(
     r"|^BUILD SUCCESS(?:FUL)?\b.*$"                                     # maven, gradle
     r"|^\[100%\] Built target \S+.*$",                                  # cmake
     re.MULTILINE | re.IGNORECASE)
-_NOTHING_TO_BUILD = re.compile(r"Nothing to be done for|is up to date\.$", re.MULTILINE)
-_INSTALLED = re.compile(r"^Successfully installed \S.*$|^added \d+ packages?\b.*$", re.MULTILINE)
-_FIXED_COUNT = re.compile(r"^Found \d+ errors? \((?P<fixed>\d+) fixed, 0 remaining\)\.?$"
+_NOTHING_TO_BUILD = _Lazy(r"Nothing to be done for|is up to date\.$", re.MULTILINE)
+_INSTALLED = _Lazy(r"^Successfully installed \S.*$|^added \d+ packages?\b.*$", re.MULTILINE)
+_FIXED_COUNT = _Lazy(r"^Found \d+ errors? \((?P<fixed>\d+) fixed, 0 remaining\)\.?$"
                           r"|^fixed (?P<fixed2>\d+) of \d+ vulnerabilit.*$", re.MULTILINE)
 
 
-@dataclass
-class TestSummary:
-    runner: str
-    passed: int
-    failed: int
-    line: str
+class TestSummary(_Record):
+    """A test runner's verdict: ``failed`` counts failures and errors."""
+
+    __slots__ = ("runner", "passed", "failed", "line")
 
 
-_PYTEST = re.compile(
+_PYTEST = _Lazy(
     r"^=*\s*(?P<body>(?:\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?|"
     r"rerun|subtests passed|subtests failed)(?:, )?)+|no tests ran)"
     r"(?: in [\d.]+s(?: \([^)]*\))?)\s*=*\s*$")
-_UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in [\d.]+s\s*$")
-_TAP = re.compile(r"^(?:#|ℹ) (tests|pass|fail|cancelled) (\d+)\s*$")
-_JEST = re.compile(r"^Tests:\s+(.*\d+ total)\s*$")
-_VITEST = re.compile(r"^\s*Tests\s{2,}(.*\(\d+\))\s*$")
-_CARGO = re.compile(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed;")
-_GO_OK = re.compile(r"^ok\s+\S+\s+(?:[\d.]+s|\(cached\))")
-_GO_FAIL = re.compile(r"^(?:FAIL\s+\S+|--- FAIL: )")
-_MOCHA = re.compile(r"^\s+(\d+) (passing|failing) ?(?:\(|$)")
-_RSPEC = re.compile(r"^(\d+) examples?, (\d+) failures?")
-_COUNTS = re.compile(r"(\d+) (passed|failed|errors?|subtests failed)")
+_UNITTEST_RAN = _Lazy(r"^Ran (\d+) tests? in [\d.]+s\s*$")
+_TAP = _Lazy(r"^(?:#|ℹ) (tests|pass|fail|cancelled) (\d+)\s*$")
+_JEST = _Lazy(r"^Tests:\s+(.*\d+ total)\s*$")
+_VITEST = _Lazy(r"^\s*Tests\s{2,}(.*\(\d+\))\s*$")
+_CARGO = _Lazy(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed;")
+_GO_OK = _Lazy(r"^ok\s+\S+\s+(?:[\d.]+s|\(cached\))")
+_GO_FAIL = _Lazy(r"^(?:FAIL\s+\S+|--- FAIL: )")
+_MOCHA = _Lazy(r"^\s+(\d+) (passing|failing) ?(?:\(|$)")
+_RSPEC = _Lazy(r"^(\d+) examples?, (\d+) failures?")
+_COUNTS = _Lazy(r"(\d+) (passed|failed|errors?|subtests failed)")
 
 
 def parse_test_summary(text: str) -> TestSummary | None:
@@ -591,57 +653,66 @@ def parse_test_summary(text: str) -> TestSummary | None:
     mocha: dict[str, tuple[int, str]] = {}
     for index, raw in enumerate(lines):
         line = raw.rstrip()
-        match = _PYTEST.match(line)
-        if match:
-            counts = _counts(match.group("body"))
-            summaries.append(TestSummary("pytest", counts.get("passed", 0),
-                                         counts.get("failed", 0) + counts.get("error", 0)
-                                         + counts.get("subtests failed", 0), line))
-            continue
-        match = _UNITTEST_RAN.match(line)
-        if match:
-            verdict = next((l.strip() for l in lines[index + 1:] if l.strip()), "")
-            ran = int(match.group(1))
-            if verdict.startswith("OK"):
-                summaries.append(TestSummary("unittest", ran, 0, f"{line} {verdict}"))
-            elif verdict.startswith("FAILED"):
-                failed = sum(int(n) for n in re.findall(r"(?:failures|errors)=(\d+)", verdict)) or 1
-                summaries.append(TestSummary("unittest", max(0, ran - failed), failed, f"{line} {verdict}"))
-            elif ran == 0 or verdict.startswith("NO TESTS RAN"):
-                summaries.append(TestSummary("unittest", 0, 0, line))
-            continue
-        match = _TAP.match(line)
-        if match:
-            tap[match.group(1)] = (int(match.group(2)), line)
-            continue
-        match = _JEST.match(line) or _VITEST.match(line)
-        if match:
-            counts = _counts(match.group(1))
-            runner = "jest" if line.startswith("Tests:") else "vitest"
-            summaries.append(TestSummary(runner, counts.get("passed", 0), counts.get("failed", 0), line))
-            continue
-        match = _CARGO.match(line)
-        if match:
-            cargo[0] += int(match.group(2))
-            cargo[1] += int(match.group(3)) + (match.group(1) == "FAILED" and not int(match.group(3)))
-            cargo[2] = line
-            continue
-        if _GO_OK.match(line):
+        # cheap substring tests first: each pattern compiles only when a line could match it
+        if " in " in line and ("passed" in line or "failed" in line or "error" in line
+                               or "no tests ran" in line):
+            match = _PYTEST.match(line)
+            if match:
+                counts = _counts(match.group("body"))
+                summaries.append(TestSummary("pytest", counts.get("passed", 0),
+                                             counts.get("failed", 0) + counts.get("error", 0)
+                                             + counts.get("subtests failed", 0), line))
+                continue
+        if line.startswith("Ran "):
+            match = _UNITTEST_RAN.match(line)
+            if match:
+                verdict = next((l.strip() for l in lines[index + 1:] if l.strip()), "")
+                ran = int(match.group(1))
+                if verdict.startswith("OK"):
+                    summaries.append(TestSummary("unittest", ran, 0, f"{line} {verdict}"))
+                elif verdict.startswith("FAILED"):
+                    failed = sum(int(n) for n in re.findall(r"(?:failures|errors)=(\d+)", verdict)) or 1
+                    summaries.append(TestSummary("unittest", max(0, ran - failed), failed, f"{line} {verdict}"))
+                elif ran == 0 or verdict.startswith("NO TESTS RAN"):
+                    summaries.append(TestSummary("unittest", 0, 0, line))
+                continue
+        if line[:1] in ("#", "ℹ"):
+            match = _TAP.match(line)
+            if match:
+                tap[match.group(1)] = (int(match.group(2)), line)
+                continue
+        if "Tests" in line:
+            match = _JEST.match(line) or _VITEST.match(line)
+            if match:
+                counts = _counts(match.group(1))
+                runner = "jest" if line.startswith("Tests:") else "vitest"
+                summaries.append(TestSummary(runner, counts.get("passed", 0), counts.get("failed", 0), line))
+                continue
+        if line.startswith("test result:"):
+            match = _CARGO.match(line)
+            if match:
+                cargo[0] += int(match.group(2))
+                cargo[1] += int(match.group(3)) + (match.group(1) == "FAILED" and not int(match.group(3)))
+                cargo[2] = line
+                continue
+        if line.startswith("ok") and _GO_OK.match(line):
             go[0] += 1
             go[2] = go[2] or line
             continue
-        if _GO_FAIL.match(line):
+        if "FAIL" in line and _GO_FAIL.match(line):
             go[1] += 1
             go[2] = line
             continue
-        match = _MOCHA.match(line)
-        if match:
-            mocha[match.group(2)] = (int(match.group(1)), line)
-            continue
-        match = _RSPEC.match(line)
-        if match:
-            examples, failures = int(match.group(1)), int(match.group(2))
-            summaries.append(TestSummary("rspec", examples - failures, failures, line))
+        if "passing" in line or "failing" in line:
+            match = _MOCHA.match(line)
+            if match:
+                mocha[match.group(2)] = (int(match.group(1)), line)
+                continue
+        if "example" in line:
+            match = _RSPEC.match(line)
+            if match:
+                examples, failures = int(match.group(1)), int(match.group(2))
+                summaries.append(TestSummary("rspec", examples - failures, failures, line))
     if "pass" in tap and "fail" in tap:
         summaries.append(TestSummary("node --test", tap["pass"][0],
                                      tap["fail"][0] + tap.get("cancelled", (0, ""))[0], tap["pass"][1]))
@@ -671,20 +742,46 @@ def _counts(body: str) -> dict[str, int]:
 
 # -- helpers ------------------------------------------------------------------------------
 
-def _alternation(words) -> str:
+_LITERAL_HEAD = r"\^\(?((?:[\w+-]|\\[.+])+(?:\|(?:[\w+-]|\\[.+])+)*)(\)|\\b| |$)"
+
+
+def _first_words(pattern: str):
+    """The first words a ``^word`` / ``^(a|b)`` pattern can match, or ``None`` (any word).
+
+    ``^git (commit|push)`` -> {"git"}; ``^(npm|yarn)( run)? test`` -> {"npm", "yarn"};
+    ``^python[\\d.]* x`` -> None (the word is not a plain literal).
+    """
+    match = re.match(_LITERAL_HEAD, pattern)
+    if not match or (match.group(2) == ")" and not pattern[1:2] == "("):
+        return None
+    if pattern[1:2] == "(" and match.group(2) != ")":
+        return None  # ^(npm run|yarn) ...: alternatives with spaces; do not guess
+    return {word.replace("\\", "") for word in match.group(1).split("|")}
+
+
+# "error" is not a word in "-Werror", "error.c" or "errors"
+_WORD_START = r"(?<![\w-])(?<!\w\.)"
+_WORD_END = r"(?![\w-]|\.\w)"
+
+
+def _is_plain(word: str) -> bool:
+    word = word.strip()
+    return bool(word) and (word[0].isalnum() or word[0] == "_") and (word[-1].isalnum() or word[-1] == "_")
+
+
+def _alternation(words, bounds: bool = True) -> str:
     """Whole-word alternatives, longest first; inner spaces match any whitespace run."""
     parts = []
     for word in sorted({w.strip() for w in words if w and w.strip()}, key=len, reverse=True):
         escaped = r"\s+".join(re.escape(piece) for piece in word.split())
-        # "error" is not a word in "-Werror", "error.c" or "errors"
-        start = r"(?<![\w-])(?<!\w\.)" if word[0].isalnum() or word[0] == "_" else ""
-        end = r"(?![\w-]|\.\w)" if word[-1].isalnum() or word[-1] == "_" else ""
+        start = _WORD_START if bounds and (word[0].isalnum() or word[0] == "_") else ""
+        end = _WORD_END if bounds and (word[-1].isalnum() or word[-1] == "_") else ""
         parts.append(f"{start}{escaped}{end}")
     return "|".join(parts) or r"(?!x)x"
 
 
 def _negated(text: str, position: int) -> bool:
-    return bool(_NEGATION.search(_before(text, position)))
+    return bool(re.search(_NEGATION, _before(text, position), re.IGNORECASE))
 
 
 def _before(text: str, position: int) -> str:

@@ -233,19 +233,25 @@ class RunLedger:
         self.hub = hub
 
     def claim(self, key: str, task: str, runner: str) -> dict | None:
-        """``None`` when this caller owns ``key`` now; else the existing record."""
-        with self.hub.transaction() as execute:
-            rows = execute("SELECT task, status, result, runner FROM fallback_runs WHERE idempotency_key = ?", (key,))
-            if rows:
-                task_, status, result, owner = rows[0]
-                if status != "failed":
-                    return {"task": task_, "status": status, "result": _loads(result), "runner": owner}
-                execute("UPDATE fallback_runs SET status = 'running', runner = ?, started_at = ? "
-                        "WHERE idempotency_key = ?", (runner, time.time(), key))
-                return None
-            execute("INSERT INTO fallback_runs (idempotency_key, task, status, runner, started_at) "
-                    "VALUES (?, ?, 'running', ?, ?)", (key, task, runner, time.time()))
-        return None
+        """``None`` when this caller owns ``key`` now; else the existing record.
+
+        Each step is one atomic statement (``INSERT ... ON CONFLICT DO NOTHING RETURNING``, then
+        ``UPDATE ... WHERE status = 'failed' RETURNING``), so two processes racing on one key,
+        on SQLite or PostgreSQL, cannot both win.
+        """
+        now = time.time()
+        won = self.hub.execute(
+            "INSERT INTO fallback_runs (idempotency_key, task, status, runner, started_at) "
+            "VALUES (?, ?, 'running', ?, ?) ON CONFLICT (idempotency_key) DO NOTHING "
+            "RETURNING idempotency_key", (key, task, runner, now))
+        if won:
+            return None
+        retried = self.hub.execute(  # a failed run may be tried again, by one caller
+            "UPDATE fallback_runs SET status = 'running', runner = ?, started_at = ?, finished_at = NULL "
+            "WHERE idempotency_key = ? AND status = 'failed' RETURNING idempotency_key", (runner, now, key))
+        if retried:
+            return None
+        return self.get(key)
 
     def finish(self, key: str, ok: bool, result=None) -> None:
         import json

@@ -219,10 +219,12 @@ def _response_of(payload: dict, call: dict, failed: bool):
     stdout = response.get("stdout", "") if isinstance(response, dict) else str(response or "")
     stdout = stdout or ""
     status = None
-    for match in re.finditer(r"(?m)^HTTP/[\d.]+ (\d{3})", stdout):  # curl -i
-        status = int(match.group(1))
-    if status is not None:
-        stdout = re.split(r"\r?\n\r?\n", stdout.split("HTTP/")[-1], maxsplit=1)[-1]
+    last = None
+    for last in re.finditer(r"(?m)^HTTP/[\d.]+ (\d{3})", stdout):  # curl -i (maybe after a 100)
+        status = int(last.group(1))
+    if last is not None:  # the body starts after the last response's header block
+        stdout = re.split(r"\r?\n\r?\n", stdout[last.start():], maxsplit=1)[1:] or [""]
+        stdout = stdout[0]
     lines = stdout.rstrip().splitlines()
     if lines and re.fullmatch(r"\d{3}", lines[-1].strip()):  # curl -w '%{http_code}'
         status = int(lines[-1].strip())

@@ -162,6 +162,8 @@ class N8nMonitor:
         self.timeout_s = float(section.get("execution_timeout_s", 30))
         self.keywords = {name: [k.lower() for k in words]
                          for name, words in (section.get("keywords") or DEFAULT_KEYWORDS).items()}
+        self.base_url = section.get("base_url") or "http://localhost:5678"
+        self.api_timeout_s = float(section.get("api_timeout_s", 5))
         self.hub = hub
 
     # -- classification -------------------------------------------------------------------
@@ -194,7 +196,9 @@ class N8nMonitor:
         text = body_text(body)
         data = parse_json_object(text)
         failed_in_body = bool(data) and (data.get("success") is False or data.get("isError") is True)
-        empty_ok = (status_code is None or 200 <= status_code < 300) and not text.strip() and not error
+        # 200 with nothing is how a failing workflow can answer; 204 says "no content" on purpose
+        # (an MCP tool that returns nothing, status None, succeeded: Claude Code allows that)
+        empty_ok = status_code == 200 and not text.strip() and not error
         failed = bool(error) or (status_code is not None and status_code >= 400) or failed_in_body
         if not failed and not empty_ok:
             return FailureType.SUCCESS, f"HTTP {status_code}" if status_code else "the tool returned a result"
@@ -223,10 +227,21 @@ class N8nMonitor:
                       duration_s: float | None = None, error: str | None = None,
                       execution_id: str | None = None, execution_status: str | None = None,
                       source: str = "", correlation_id: str | None = None,
-                      store: bool = True) -> MonitorResult:
-        """Classify one run; a failure is stored as ``n8n_failure_detected`` (when a hub is set)."""
+                      store: bool = True, lookup: bool = True) -> MonitorResult:
+        """Classify one run; a failure is stored as ``n8n_failure_detected`` (when a hub is set).
+
+        When the response names an execution and ``N8N_API_KEY`` is set (and ``lookup``), the
+        execution's status is fetched from n8n's API and decides.
+        """
         text = body_text(body)
         execution_id = execution_id or execution_id_of(parse_json_object(text))
+        if lookup and execution_id and execution_status is None and N8nApi.available():
+            try:
+                execution_status = N8nApi(self.base_url, self.api_timeout_s).execution(execution_id).status
+            except N8nApiError as exc:
+                import sys
+
+                print(f"tier1: n8n executions API: {exc}", file=sys.stderr)
         failure_type, reason = self.classify(status_code=status_code, body=text,
                                              duration_s=duration_s, error=error,
                                              execution_status=execution_status)

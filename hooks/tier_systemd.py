@@ -8,6 +8,10 @@ waits until the task finished, so the exit status is the task's.  The shipped un
 ``tier1_plugin/hooks/systemd/tier1-task@.service`` runs ``tier1 run-task``; to pass the params
 use e.g. ``["systemd-run", "--wait", "--collect", "tier1", "run-task", "{task}",
 "--params-file", "{params_file}", "--idempotency-key", "{run_id}"]``.
+
+Exit status 1 means the task ran and failed (``tier1 run-task``, and ``systemctl start`` of a
+oneshot unit whose command failed): the tier works, so the circuit breaker stays closed.  Any
+other failure (command not found, unit not found, timeout) counts against the tier.
 """
 
 from __future__ import annotations
@@ -62,7 +66,11 @@ def run(request):
             return TierOutcome(False, error=f"{argv[0]} did not finish within the budget (killed)")
         if process.returncode != 0:
             tail = (stderr or stdout or "").strip().splitlines()[-1:] or [""]
-            return TierOutcome(False, error=f"{argv[0]} exited {process.returncode}: {tail[0][:200]}")
+            # exit 1: `tier1 run-task` ran the task and it failed, and `systemctl start` of a
+            # oneshot unit whose task failed says the same; other codes mean the runner itself
+            # could not start (unit not found, no permission), which opens the circuit breaker
+            return TierOutcome(False, error=f"{argv[0]} exited {process.returncode}: {tail[0][:200]}",
+                               task_failed=process.returncode == 1)
         return TierOutcome(True, result=_result_of(stdout))
     finally:
         try:

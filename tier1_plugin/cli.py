@@ -8,7 +8,6 @@ Claude Code tool call) never pays for the others.  Exit codes: 0 ok, 1 the comma
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -32,7 +31,9 @@ COMMANDS = {
 }
 
 
-def build_parser(command: str | None) -> argparse.ArgumentParser:
+def build_parser(command: str | None):
+    import argparse  # not at module level: `tier1 hook` must not pay for it
+
     parser = argparse.ArgumentParser(
         prog="tier1", description="Tier 1 automation: production gate, action items, n8n recovery.")
     parser.add_argument("--config", metavar="PATH", help="the project's tier1.yaml (default: "

@@ -108,3 +108,18 @@ def tier1_register_event_types(register):
 
     The event store refuses an event whose type nobody registered.
     """
+
+
+@hookspec
+def tier1_secret_rules(config):
+    """Return extra known-format rules for the secret scanner (``tier1 scan-secrets`` and the
+    ``security`` check).
+
+    Return a list of rule mappings in the shape of ``production_check.checks.security.rules``
+    in ``tier1.yaml``: ``id``, ``description``, ``regex`` and optionally ``secret_group``,
+    ``keywords``, ``entropy``, ``validate``, ``literal``, ``severity``.  A rule whose id is
+    already known replaces the earlier one; ``security.disable`` still turns it off.  A rule
+    that does not compile, or an implementation that raises, is reported as a scan problem
+    (the check's evidence ``errors``, stderr for the command) and the other rules still run.
+    ``config`` is the whole loaded configuration (``None`` when the scanner runs without one).
+    """

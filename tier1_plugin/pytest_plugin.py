@@ -115,7 +115,9 @@ class ProductionGate:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session, exitstatus):
-        if int(exitstatus) == int(pytest.ExitCode.INTERRUPTED):
+        if int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) and not self.results.collection_errors:
+            # Ctrl-C: nobody waits for a verdict.  (Collection errors also end a session as
+            # "interrupted"; those get their NO-GO, report and event like any failure.)
             self.skipped_reason = "the session was interrupted"
             return
         try:

@@ -25,6 +25,7 @@ The secret itself stays in memory: every output uses :attr:`Finding.masked` and
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import json
 import os
@@ -73,10 +74,13 @@ class Finding:
     secret: str = field(repr=False)
     column: int = 1
     severity: str = "high"
+    #: leading characters the masked form shows: a vendor prefix (AKIA, ghp_), never a
+    #: password's first letters
+    reveal: int = 0
 
     @property
     def masked(self) -> str:
-        return mask(self.secret)
+        return mask(self.secret, self.reveal)
 
     @property
     def fingerprint(self) -> str:
@@ -95,10 +99,11 @@ class Finding:
                 "fingerprint": self.fingerprint}
 
 
-def mask(secret: str) -> str:
-    """Keep a short prefix (so a reader can tell which key it is), star the rest."""
+def mask(secret: str, reveal: int = 0) -> str:
+    """Show at most ``reveal`` leading characters (only of a secret of 16 or more), star the
+    rest (at most 24 stars, at least 4, so the length of a short password does not show)."""
     size = len(secret)
-    keep = 4 if size >= 16 else 2 if size >= 10 else 0
+    keep = min(reveal, 4) if size >= 16 else 0
     return secret[:keep] + "*" * min(max(size - keep, 4), 24)
 
 
@@ -131,7 +136,8 @@ _ASSIGNMENT = re.compile(
     [\w.\-]*
     (?P<kq>\\?["'`]?\]?)                                                 # end of a quoted key
     (?P<sep>
-        [ \t]*(?::[ \t]*[A-Za-z_][\w.\[\]<>|?]*[ \t]*)?(?:=>|:=|==|=)[ \t]*   # = := => ==, typed
+        [ \t]*:[ \t]*[A-Za-z_][\w.\[\]<>|?]*[ \t]+=[ \t]*                # typed: pw: str = "x"
+      | [ \t]*(?:=>|:=|==|=)[ \t]*                                          # = := => ==
       | [ \t]*:[ \t]*                                                     # YAML, JSON, dict
       | (?<=["'])[ \t]*,[ \t]*                                              # ("password", "x")
       | [ \t]*\([ \t]*                                                     # setPassword("x")
@@ -211,6 +217,13 @@ _PLACEHOLDER_PARTS = ("pass", "pwd", "secret", "test", "asdf", "qwer", "demo", "
                       "sample", "example", "changeme", "placeholder", "redacted", "wrong",
                       "xxxx", "****", "1234")
 
+_LEET = str.maketrans("@0134$57", "aoieasst")
+
+#: Six characters in sequence ("abcdef", "123456", "qwerty"): typed by a person, not random.
+_RUNS = frozenset(seq[i:i + 6] for seq in ("abcdefghijklmnopqrstuvwxyz", "0123456789",
+                                           "9876543210", "qwertyuiop", "asdfghjkl")
+                  for i in range(len(seq) - 5))
+
 #: First words of a function whose string argument is not a secret being set.
 _CALL_NOT_SETTING = frozenset("""
 get read load fetch find lookup validate check verify compare hash encrypt decrypt encode decode
@@ -227,7 +240,7 @@ _REFERENCE_VALUE = re.compile(
     r"""(?x)
       ^\$[A-Za-z_{(]                          # $VAR, ${VAR}, $(cmd)
     | ^<[^<>]*>$ | ^\[[^\[\]]*\]$ | ^\{[^{}]*\}$ | ^%[^%]+%$   # <placeholder> [x] {x} %VAR%
-    | \{\{ | \}\} | \$\{ | %[sd] | \{\d*\}       # templates and format strings
+    | \{\{ | \}\} | \$\{ | %[sd] | \{\d*\} | \{[A-Za-z_][\w.]*\}   # templates, f-strings
     | ^(?:os|process|env|ENV|settings|config|conf|self|this|var|local|locals|data|module|
          secrets|vars|context|ctx|props|params|values|inputs|github|steps)\.\w  # references
     """)
@@ -238,6 +251,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\)?)?$")
 _NUMBER = re.compile(r"^[\d.,:\-+eE]+$")
 
 
+@functools.lru_cache(maxsize=4096)
 def key_words(key: str) -> list[str]:
     """``DB_PASSWORD`` -> [db, password]; ``oauthTokenSecret`` -> [oauth, token, secret]."""
     words = []
@@ -246,6 +260,7 @@ def key_words(key: str) -> list[str]:
     return words
 
 
+@functools.lru_cache(maxsize=4096)
 def secret_kind(key: str, extra_words: frozenset = frozenset()) -> str | None:
     """``"password"``, ``"secret"``, ``"key"`` (needs a strong value) or ``None``.
 
@@ -303,7 +318,13 @@ class _ValueFilter:
                 return True
             if len(word) >= 5 and word in lower:
                 return True
-        if lower.startswith(_PLACEHOLDER_STARTS) or any(word in lower for word in _PLACEHOLDER_PARTS):
+        plain = lower.translate(_LEET)  # "P@ssw0rd" is "password"
+        if plain.startswith(_PLACEHOLDER_STARTS) or any(run in lower for run in _RUNS):
+            return True
+        # short words hide by chance in long random strings ("...spwd..."): only look for
+        # them in values that are not random
+        if (len(value) < 16 or shannon_entropy(value) < 3.7) and \
+                any(word in plain for word in _PLACEHOLDER_PARTS):
             return True
         return False
 
@@ -323,7 +344,7 @@ class _ValueFilter:
             return False
         if value[0] == "$" or value.startswith(_REFERENCE_PREFIXES) or _REFERENCE_VALUE.search(value):
             return False  # $VAR, ${VAR}, and $2b$/$argon2 password hashes
-        if "://" in value or _PATH_LIKE.search(value):
+        if "://" in value or _is_path(value):
             return False
         if _NUMBER.match(value) and (len(value) < 16 or kind == "password"):
             return False  # a port, a count, a date
@@ -340,6 +361,9 @@ class _ValueFilter:
         if self.is_placeholder(value, key) or _looks_like_words(value):
             return False
         if kind == "password":
+            # "pass"/"pw" alone are often not passwords ({"PASS": "green"}): a word will not do
+            if key_words(key)[-1:] in (["pass"], ["pw"]) and not _mixed(value):
+                return _vowel_share(value) < 0.3
             return True
         if len(value) < 8:
             return False
@@ -352,6 +376,16 @@ class _ValueFilter:
         # a bare "key": only a long random value with digits in it
         return (len(value) >= 16 and entropy >= 3.3 and any(c.isdigit() for c in value)
                 and any(c.isalpha() for c in value))
+
+
+def _is_path(value: str) -> bool:
+    """``/run/secrets/db``, ``./key.pem``, ``C:\\keys``; not a base64 key that starts with "/"."""
+    if not _PATH_LIKE.search(value):
+        return False
+    if value[0] == "/" and "." not in value and len(value) >= 20 and _mixed(value) and \
+            shannon_entropy(value) >= 4.0 and any(c.isdigit() for c in value):
+        return False
+    return True
 
 
 def _vowel_share(value: str) -> float:
@@ -399,12 +433,17 @@ class SecretScanner:
 
     def __init__(self, section: dict | None = None, root: Path | None = None, config=None,
                  plugins: bool = True):
+        # keys the section leaves out take the packaged defaults (rules, allowlist ...); a
+        # section from load_config() has them all, and parsing YAML again would cost ~50 ms
         section = dict(section or {})
+        if "rules" not in section or "allowlist" not in section:
+            section = {**default_section(), **section}
         self.section = section
         ruleset = load_rules(section, root, config, plugins=plugins)
         self.rules: list[Rule] = ruleset.rules
         self.errors: list[str] = list(ruleset.errors)
         self.exclude = tuple(ALWAYS_EXCLUDE) + tuple(section.get("exclude") or ())
+        self._exclude_re = _exclude_regex(self.exclude)
         self.allowlist = []
         for pattern in section.get("allowlist") or ():
             try:
@@ -446,24 +485,25 @@ class SecretScanner:
                 if rule.literal and not self.values.accepts(secret, True, "password", "", False):
                     continue
                 start = match.start()
-                self._keep(hits, text, start, rule.id, rule.description, secret, rule.severity)
+                self._keep(hits, text, start, rule.id, rule.description, secret, rule.severity,
+                           0 if rule.literal else 4)
         self._assignments(text, lower if len(lower) == size else None, path, hits)
         findings = []
         line, position = 1, 0
         for start in sorted(hits):
-            offset, rule_id, description, secret, severity = hits[start]
+            offset, rule_id, description, secret, severity, reveal = hits[start]
             line += text.count("\n", position, offset)
             position = offset
             finding = Finding(path, line, rule_id, description, secret,
-                              column=offset - start + 1, severity=severity)
+                              column=offset - start + 1, severity=severity, reveal=reveal)
             if not self._allowed(text, start, secret):
                 findings.append(finding)
         return findings
 
-    def _keep(self, hits, text, offset, rule_id, description, secret, severity="high"):
+    def _keep(self, hits, text, offset, rule_id, description, secret, severity="high", reveal=0):
         start = text.rfind("\n", 0, offset) + 1
         if start not in hits:
-            hits[start] = (offset, rule_id, description, secret, severity)
+            hits[start] = (offset, rule_id, description, secret, severity, reveal)
 
     def _allowed(self, text: str, line_start: int, secret: str) -> bool:
         end = text.find("\n", line_start)
@@ -574,18 +614,7 @@ class SecretScanner:
         A pattern without a slash matches a file or folder name at any depth; one with a
         slash is matched against the path from the root (``build/`` is the root's build).
         """
-        parts = relative.split("/")
-        for pattern in self.exclude:
-            if "/" in pattern.rstrip("/"):
-                if fnmatch.fnmatchcase(relative, pattern.rstrip("/")) or \
-                        relative.startswith(pattern.rstrip("/") + "/"):
-                    return True
-            elif pattern.endswith("/"):
-                if len(parts) > 1 and fnmatch.fnmatchcase(parts[0], pattern[:-1]):
-                    return True
-            elif any(fnmatch.fnmatchcase(part, pattern) for part in parts):
-                return True
-        return False
+        return self._exclude_re.search(relative) is not None
 
     def files(self, root: Path) -> list[str]:
         """The files to scan, relative to ``root``: git's tracked and untracked-not-ignored
@@ -620,6 +649,24 @@ class SecretScanner:
         if baseline:
             report.baselined = [f for f in report.findings if f.fingerprint in baseline]
         return report
+
+
+def _exclude_regex(patterns) -> re.Pattern:
+    """One regex for every exclude glob (see :meth:`SecretScanner.excluded`)."""
+    def glob(pattern):
+        # fnmatch's "*" crosses "/"; in a path glob it stops at a folder boundary
+        return fnmatch.translate(pattern)[4:-3].replace(".*", "[^/]*")
+
+    parts = []
+    for pattern in patterns:
+        stripped = pattern.strip("/") if pattern.startswith("/") else pattern.rstrip("/")
+        if not stripped:
+            continue
+        if "/" in stripped or pattern.startswith("/") or pattern.endswith("/"):
+            parts.append(f"^{glob(stripped)}(?:/|$)")       # from the root
+        else:
+            parts.append(f"(?:^|/){glob(stripped)}(?:/|$)")  # a name at any depth
+    return re.compile("|".join(parts) or r"(?!)")
 
 
 def _git_files(root: Path) -> list[str] | None:
@@ -659,8 +706,8 @@ def _scan_chunk(relatives):
 
 def _scan_all(scanner: SecretScanner, base: Path, relatives: list[str]):
     jobs = scanner.jobs or (os.cpu_count() or 1)
-    # Starting workers costs ~30 ms each: worth it only for a large tree.
-    if jobs <= 1 or len(relatives) < 600 or not hasattr(os, "fork"):
+    # Forking workers costs ~20 ms each: worth it from about a hundred files on.
+    if jobs <= 1 or len(relatives) < 150 or not hasattr(os, "fork"):
         return [scanner.scan_file(base / rel, rel) for rel in relatives]
     import multiprocessing
 
@@ -705,6 +752,23 @@ def write_baseline(path: Path, findings: list[Finding]) -> None:
                       "rule_id": f.rule_id} for f in findings],
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+_default_section: dict | None = None
+
+
+def default_section() -> dict:
+    """The packaged ``tier1.yaml``'s ``security`` section (parsed once per process)."""
+    global _default_section
+    if _default_section is None:
+        import yaml
+
+        from tier1_plugin.config import DEFAULT_FILE
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(DEFAULT_FILE.read_text(encoding="utf-8"), Loader=loader) or {}
+        _default_section = security_section(data)
+    return dict(_default_section)
 
 
 def scanner_for(config, root: Path | None = None, plugins: bool = True) -> SecretScanner:

@@ -19,7 +19,7 @@ def test_tier1_check_exits_with_the_gates_status_and_passes_arguments(gate_proje
         def test_broken():
             assert False
         """)
-    cwd = gate_project.path / "tests"  # a subfolder: the gate still runs for the whole project
+    cwd = gate_project.path / "tests"  # a subfolder: the gate runs for the whole project
 
     failing = tier1("check", "-k", "not test_broken", "tests/test_unit.py", "tests/integration_api.py",
                     cwd=gate_project.path)
@@ -31,5 +31,7 @@ def test_tier1_check_exits_with_the_gates_status_and_passes_arguments(gate_proje
     assert "decision: NO-GO" in nogo.stdout
     assert "FAIL tests" in nogo.stdout
 
-    from_subfolder = tier1("check", "-q", cwd=cwd)
-    assert "production check:" in from_subfolder.stdout
+    gate_project.config("project_id: service\n")  # marks the project root
+    from_subfolder = tier1("check", "-q", "-k", "not test_broken", cwd=cwd)
+    assert "PASS documentation" in from_subfolder.stdout  # README.md found: ran from the root
+    assert "PASS tests" in from_subfolder.stdout

@@ -109,3 +109,23 @@ def test_advisory_names_come_from_the_list_and_per_check_flags():
                                    "checks": {"docs": {"advisory": True}, "tests": {}}}}
 
     assert advisory_names(config) == {"performance", "docs"}
+
+
+def test_the_json_report_redacts_what_a_check_leaked(tmp_path, monkeypatch):
+    import json
+    from datetime import datetime, timezone
+
+    from tier1_plugin.gate import GateReport, write_json
+
+    monkeypatch.setenv("N8N_API_KEY", "n8n-value-0123456789")
+    leaky = CheckResult("deploy", passed=False, details="POST failed with key n8n-value-0123456789",
+                        evidence={"command": "curl -H 'Authorization: Bearer abcdefghijklmnop0123'"})
+    report = GateReport(decision="no_go", confidence=100, reason="deploy failed",
+                        results={"deploy": leaky}, advisory=set(), disabled=[], project_id="p",
+                        started_at=datetime.now(timezone.utc), duration_s=1.0)
+
+    write_json(report, tmp_path / "out" / "report.json")
+
+    text = (tmp_path / "out" / "report.json").read_text()
+    assert "n8n-value-0123456789" not in text and "abcdefghijklmnop0123" not in text
+    assert json.loads(text)["checks"]["deploy"]["details"] == "POST failed with key [REDACTED]"

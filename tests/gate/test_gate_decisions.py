@@ -187,3 +187,15 @@ def test_a_broken_config_is_a_usage_error_naming_the_line(gate_project):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*tier1.yaml:3: production_check.checks.documentation.min_found: "
                                  "expected an integer*"])
+
+
+def test_a_collection_error_is_a_no_go_with_a_report(gate_project):
+    gate_project.write("tests/test_broken.py", "def test_x(:\n    pass\n")
+
+    result = gate_project.run()
+
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # pytest's own status is kept
+    tests = gate_project.report()["checks"]["tests"]
+    assert tests["passed"] is False
+    assert tests["evidence"]["collection_errors"] == ["tests/test_broken.py"]
+    result.stdout.fnmatch_lines(["FAIL tests *1 collection error(s)*", "decision: NO-GO *"])

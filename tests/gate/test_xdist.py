@@ -23,6 +23,10 @@ def broken():
 
 def test_needs_broken(broken):
     pass
+
+@pytest.mark.integration
+def test_marked_integration():
+    pass
 """
 
 
@@ -44,5 +48,6 @@ def test_two_workers_count_what_a_serial_run_counts(gate_project):
     assert serial["tests"]["evidence"]["errors"] == 1
     assert serial["tests"]["evidence"]["skipped"] == 1
     assert serial["tests"]["evidence"]["xfailed"] == 1
+    assert serial["integration_tests"]["evidence"]["passed"] == 2  # by path and by marker
     assert serial["tests"]["evidence"]["failed_tests"] == [
         "tests/test_suite.py::test_many[7]", "tests/test_suite.py::test_needs_broken"]

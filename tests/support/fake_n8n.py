@@ -17,7 +17,6 @@ Webhooks ``/webhook/<name>`` and ``/webhook-test/<name>``; the name picks the be
 ``slow``           sleeps ``slow_s`` seconds, then 200
 ``mcp-failed``     200 ``{"success": false, "error": ..., "executionId": "9001"}``
 ``exec-<id>``      200 ``{"executionId": "<id>"}`` (the executions API has the truth)
-``exec504-<id>``   504 nginx page, but the execution ``<id>`` exists in the API
 ``echo-key``       500 echoing the request's X-N8N-API-KEY (for redaction tests)
 =================  ===================================================================
 
@@ -125,8 +124,6 @@ class FakeN8n:
         if name == "mcp-failed":
             return 200, as_json, json.dumps({"success": False, "error": "Workflow execution failed",
                                              "executionId": "9001"})
-        if name.startswith("exec504-"):
-            return 504, html, NGINX_504
         if name.startswith("exec-"):
             return 200, as_json, json.dumps({"executionId": name[len("exec-"):]})
         if name == "echo-key":

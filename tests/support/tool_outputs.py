@@ -108,6 +108,7 @@ def build_corpus(workdir: Path, python: str = sys.executable) -> Corpus:
     _builders(run)
     _pip(run, python)
     _traps(run)
+    _later(run)
     if shutil.which("node", path=run.env["PATH"]):
         _node(run)
     else:
@@ -399,3 +400,33 @@ def _traps(run: _Runner) -> None:
                note="trap: deploy script prints failure but exits 0", expect_exit=0)
     run.sample("python-print-prose", "python -c \"print('Reminder: the deploy is not deployed yet')\"",
                None, cwd=folder, note="trap: negated keyword", expect_exit=0)
+
+
+# -- added after the detector was written, to check it on outputs it was not tuned on -------
+
+def _later(run: _Runner) -> None:
+    repo = run.root / "repo"
+    project = run.root / "pyproj"
+    cproj = run.root / "cproj"
+    run.sample("later-git-revert", "git revert --no-edit HEAD", "commit-related", cwd=repo, expect_exit=0)
+    run.sample("later-git-push-dry-run", "git push --dry-run origin HEAD:refs/heads/feature", None, cwd=repo,
+               note="dry run pushes nothing", expect_exit=0)
+    write(repo / "wip.txt", "wip\n")
+    run.sample("later-git-commit-no-verify", 'git add wip.txt && git commit --no-verify -m "WIP: parser"',
+               "commit-related", cwd=repo, expect_exit=0)
+    run.sample("later-git-stash-list", "git stash list", None, cwd=repo, expect_exit=0)
+    run.sample("later-pytest-fail-echo", 'python -m pytest -q tests_bad; echo "exit code $?"', None,
+               cwd=project, note="a failing run followed by echo exits 0", expect_exit=0)
+    run.sample("later-pytest-tee", "python -m pytest -q tests/test_ok.py | tee pytest.log", "test-success",
+               cwd=project, expect_exit=0)
+    run.sample("later-unittest-quiet", "python -m unittest discover -s ut -q", "test-success", cwd=project,
+               expect_exit=0)
+    run.sample("later-make-clean", "make clean", None, cwd=cproj, note="cleaning builds nothing", expect_exit=0)
+    run.sample("later-gcc-ar", "gcc -c hello.c -o hello.o && ar rcs libhello.a hello.o", "build-success",
+               cwd=cproj, expect_exit=0)
+    target = run.root / "pip-target-2"
+    run.sample("later-pip-quiet", f"python -m pip install -q --no-index --no-build-isolation --no-deps "
+                                  f"--target {target} ./pkg", "installed",
+               note="quiet install prints nothing", expect_exit=0)
+    run.sample("later-cat-pytest-log", "cat pyproj/pytest.log", None, note="a saved green log, read back",
+               expect_exit=0)

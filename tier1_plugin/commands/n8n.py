@@ -77,50 +77,37 @@ def run(args) -> int:
         return 2
     from tier1_plugin.config import load_config
     from tier1_plugin.hooks.fallback import CeleryFallbackRouter, new_idempotency_key
-    from tier1_plugin.hooks.n8n_monitor import N8nApi, N8nApiError, N8nMonitor
+    from tier1_plugin.hooks.n8n_monitor import N8nMonitor, parse_json_object
     from tier1_plugin.hub import AutomationHub
 
     config = load_config()
     section = config.get("n8n") or {}
     with AutomationHub(config=config) as hub:
-        router = CeleryFallbackRouter(config, hub)
         workflow = args.workflow
         entry = (section.get("workflows") or {}).get(workflow)
         params = {**((entry.get("params") or {}) if isinstance(entry, dict) else {}), **data}
         url, method = webhook_url(config, workflow, args.test)
         timeout_s = float(section.get("execution_timeout_s", 30))
         status, text, error, duration = call_webhook(url, method, params, timeout_s)
-        correlation_id = new_idempotency_key()
-
-        monitor = N8nMonitor(config, hub)
-        execution_status = None
-        execution_id = None
-        from tier1_plugin.hooks.n8n_monitor import execution_id_of, parse_json_object
-
-        execution_id = execution_id_of(parse_json_object(text or ""))
-        if execution_id and N8nApi.available():
-            try:
-                api = N8nApi(section.get("base_url") or "http://localhost:5678",
-                             float(section.get("api_timeout_s", 5)))
-                execution_status = api.execution(execution_id).status
-            except N8nApiError as exc:
-                print(f"tier1 n8n: executions API: {exc}", file=sys.stderr)
-        result = monitor.report_result(workflow, status_code=status, body=text, error=error,
-                                       duration_s=duration, execution_id=execution_id,
-                                       execution_status=execution_status,
-                                       source=f"tier1 n8n trigger {url}", correlation_id=correlation_id)
+        correlation_id = new_idempotency_key()  # links the failure and recovery events
+        result = N8nMonitor(config, hub).report_result(
+            workflow, status_code=status, body=text, error=error, duration_s=duration,
+            source=f"tier1 n8n trigger {url}", correlation_id=correlation_id)
         output = {"workflow": workflow, "ok": result.ok, "failure_type": result.failure_type.value,
-                  "reason": result.reason, "status_code": status, "duration_s": round(duration, 3),
                   "recovered": False, "recovery_method": None, "result": None, "event_ids": [],
-                  "attempts": [], "error": None}
+                  "reason": result.reason, "status_code": status, "duration_s": round(duration, 3),
+                  "execution_id": result.execution_id, "execution_status": result.execution_status,
+                  "idempotency_key": None, "attempts": [], "error": None}
         if result.event_id is not None:
             output["event_ids"].append(result.event_id)
         if result.ok:
             output["result"] = parse_json_object(text or "") or (text or None)
         else:
-            recovery = router.recover(workflow, params, failure=result, correlation_id=correlation_id)
+            recovery = CeleryFallbackRouter(config, hub).recover(
+                workflow, params, failure=result, correlation_id=correlation_id)
             output.update(recovered=recovery.recovered, recovery_method=recovery.recovery_method,
                           result=recovery.result, error=recovery.error,
+                          idempotency_key=recovery.idempotency_key,
                           attempts=[vars(a) for a in recovery.attempts])
             if recovery.event_id is not None:
                 output["event_ids"].append(recovery.event_id)

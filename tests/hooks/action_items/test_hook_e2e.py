@@ -279,7 +279,7 @@ def test_unopenable_database_is_one_line_and_the_event_waits_in_the_outbox(hook,
     sample = corpus.by_name("git-commit-root")
     answer = hook.bash(sample.command, sample.output)
     answer.assert_clean_exit()
-    assert "database unreachable" in answer.stderr
+    assert "unable to open database file" in answer.stderr
     import sqlite3
 
     with sqlite3.connect(hook.project / ".tier1" / "outbox.db") as connection:

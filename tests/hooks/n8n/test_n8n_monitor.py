@@ -53,6 +53,12 @@ def test_test_webhooks_are_classified_the_same(config, fake_n8n):
     assert fake_n8n.calls[-1]["test"] is True
 
 
+def test_no_content_on_purpose_is_not_a_failure(config):
+    monitor = N8nMonitor(config)
+    assert monitor.report_result("x", status_code=204, body="").ok
+    assert not monitor.report_result("x", status_code=200, body="  ").ok
+
+
 def test_duration_comes_first(config):
     """A 403 that also took too long is an execution_timeout (the seed's order)."""
     monitor = N8nMonitor(config)
