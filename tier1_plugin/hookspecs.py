@@ -46,6 +46,11 @@ def tier1_decide(results, config):
     ``"go"``, ``"warning"`` or ``"no_go"``.  The first implementation that returns something
     other than ``None`` wins (mark yours ``tryfirst=True`` to override the built-in policy:
     no failure -> GO, only advisory checks failed -> WARNING, anything else -> NO-GO).
+
+    ``config`` is the loaded configuration with every check's resolved ``advisory`` flag written
+    into its section (``production_check.checks.NAME.advisory``), whether it came from the
+    ``advisory`` list, the check's own setting or the registering plugin;
+    ``tier1_plugin.decision.advisory_names(config)`` returns those names.
     """
 
 

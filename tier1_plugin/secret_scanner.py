@@ -704,10 +704,27 @@ def _scan_chunk(relatives):
     return [_worker_scanner.scan_file(_worker_base / rel, rel) for rel in relatives]
 
 
+#: Below this many bytes in total, a scan runs in one process.
+PARALLEL_BYTES = 4_000_000
+
+
+def _total_bytes(base: Path, relatives: list[str]) -> int:
+    total = 0
+    for rel in relatives:
+        try:
+            total += os.stat(base / rel).st_size
+        except OSError:
+            pass
+        if total >= PARALLEL_BYTES:
+            break
+    return total
+
+
 def _scan_all(scanner: SecretScanner, base: Path, relatives: list[str]):
     jobs = scanner.jobs or (os.cpu_count() or 1)
-    # Forking workers costs ~20 ms each: worth it from about a hundred files on.
-    if jobs <= 1 or len(relatives) < 150 or not hasattr(os, "fork"):
+    # One process scans ~10 MB/s; forking workers and collecting their results costs tens of
+    # milliseconds, so a small tree is scanned in this process.
+    if jobs <= 1 or not hasattr(os, "fork") or _total_bytes(base, relatives) < PARALLEL_BYTES:
         return [scanner.scan_file(base / rel, rel) for rel in relatives]
     import multiprocessing
 

@@ -80,10 +80,10 @@ def test_doctor_fails_when_the_database_is_unreachable(project):
 
 
 def test_doctor_fails_on_a_broken_config(project):
-    (project / "tier1.yaml").write_text("fallback:\n  tiers: [celery]\n  retries: 3\n")
+    (project / "tier1.yaml").write_text("database:\n  url: sqlite:///x.db\n  retries: 3\n")
     result = tier1("doctor")
     assert result.returncode == 1
-    assert "tier1.yaml:3: fallback.retries: unknown key 'retries'" in result.stdout
+    assert "tier1.yaml:3: database.retries: unknown key 'retries'" in result.stdout
 
 
 def test_unknown_command_is_a_usage_error(project):
