@@ -29,9 +29,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
+
+# Running a script puts its folder first on sys.path, where benchmarks/secrets.py would shadow
+# the standard library's `secrets` (redis-py imports it): take the folder off again.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"

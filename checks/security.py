@@ -14,7 +14,8 @@ from tier1_plugin import CheckResult, hookimpl
 #: Findings listed in the evidence (the count is always complete).
 MAX_LISTED = 50
 
-#: Rules matching a vendor's documented key format: a finding from one is almost surely real.
+#: The built-in detections of literals assigned to secret-named keys; every other rule is a
+#: vendor's key format, whose findings are near-certain (the confidence says so).
 ASSIGNMENT_RULES = ("password-assignment", "secret-assignment")
 
 

@@ -99,13 +99,25 @@ def process_tool_call(payload: dict, context, section: dict):
     if detection.keyword_found:
         try:
             updater = TodoUpdater.from_config(_store(context), context.config, detector)
-            result = updater.update_todo_from_detection(detection, context.session_id,
-                                                        command=command, tool_name=context.tool_name)
+            for candidate in (detection, *detection.others):
+                result = updater.update_todo_from_detection(candidate, context.session_id,
+                                                            command=command, tool_name=context.tool_name)
+                if result.todo_id is not None:  # a todo fits this evidence: stop here
+                    if candidate is not detection:
+                        detection = _promoted(candidate, detection)
+                    break
         except Exception as exc:  # noqa: BLE001 - the event is still logged
             result.message = f"todo store unavailable: {type(exc).__name__}: {exc}"
             print(f"tier1: action items: {result.message}", file=sys.stderr)
     log_event(context, detection, result, command)
     return answer(context, detection, result, section)
+
+
+def _promoted(candidate, primary):
+    """Evidence of another category in the same call that fitted a todo: it becomes the one."""
+    candidate.explanation = [*primary.explanation,
+                             f"no todo fits {primary.category}; {candidate.category} evidence does"]
+    return candidate
 
 
 def detect_tool_call(detector, payload: dict, context):

@@ -71,7 +71,10 @@ class DetectionResult:
 
     ``detected_keyword`` is the keyword or rule that fired; ``failed`` means the output is
     evidence that the work is *not* done (a failing test run, a failed tool call);
-    ``explanation`` lists the rules applied, in order (``tier1 detect --explain``).
+    ``explanation`` lists the rules applied, in order (``tier1 detect --explain``);
+    ``others`` holds the best evidence of each other category found in the same call
+    (``git commit && git push`` is a commit and a push), best first, so the updater can try
+    them when no todo fits the first.
     """
 
     keyword_found: bool
@@ -81,11 +84,14 @@ class DetectionResult:
     detected_keyword: str | None = None
     failed: bool = False
     explanation: list[str] = field(default_factory=list)
+    others: list["DetectionResult"] = field(default_factory=list)
 
     def to_dict(self, explain: bool = False) -> dict:
         data = asdict(self)
         if not explain:
             data.pop("explanation")
+        data["others"] = [{k: v for k, v in other.items() if k not in ("explanation", "others")}
+                          for other in data["others"]]
         return data
 
 
@@ -316,12 +322,20 @@ class KeywordDetector:
         if not evidence:
             why.append("no evidence of finished work")
             return self._nothing(text, why)
-        best = max(evidence, key=lambda e: (e.confidence, e.structural, e.position))
+        ranked = sorted(evidence, key=lambda e: (e.confidence, e.structural, e.position), reverse=True)
+        per_category = []
+        for item in ranked:
+            if all(item.category != chosen.category for chosen in per_category):
+                per_category.append(item)
+        best = per_category[0]
         why.append(f"chosen: {best.category} at {best.confidence} ({best.note})")
-        return DetectionResult(
-            keyword_found=True, confidence=max(0, min(100, best.confidence)),
-            category=best.category, context_snippet=_snippet(text, best.position, best.keyword),
-            detected_keyword=best.keyword, explanation=why)
+        results = [DetectionResult(
+            keyword_found=True, confidence=max(0, min(100, item.confidence)), category=item.category,
+            context_snippet=_snippet(text, item.position, item.keyword), detected_keyword=item.keyword)
+            for item in per_category]
+        results[0].explanation = why
+        results[0].others = results[1:]
+        return results[0]
 
     def _nothing(self, text, why, failed=False, position=None, keyword=None) -> DetectionResult:
         snippet = _snippet(text, position if position is not None else len(text), keyword or "")

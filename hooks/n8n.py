@@ -8,9 +8,10 @@ Which tool calls are n8n runs:
 * ``Bash`` commands that call ``<n8n.base_url>/webhook/...`` or ``/webhook-test/...``.
 
 ``tier1_pre_tool_use`` records when such a call started, in ``.tier1/n8n-calls/<tool_use_id>``
-under the project root (one small file per call, removed by the matching post event; files
-older than a day are swept), so the post event knows the duration even when Claude Code sends
-no ``duration_ms``.  ``tier1_post_tool_use`` (``PostToolUse`` and ``PostToolUseFailure``)
+under the project root (one small JSON file per call, removed by the matching post event), so
+the post event knows the duration even when Claude Code sends no ``duration_ms``.  A record
+whose post event never came (Claude Code moved the call to the background) is settled later
+through n8n's executions API by :func:`check_background_calls`; one older than a day is dropped.  ``tier1_post_tool_use`` (``PostToolUse`` and ``PostToolUseFailure``)
 classifies the run with :class:`~tier1_plugin.hooks.n8n_monitor.N8nMonitor`, recovers a failure
 through :class:`~tier1_plugin.hooks.fallback.CeleryFallbackRouter` and tells Claude what
 happened in ``additionalContext``.
@@ -32,6 +33,8 @@ _INPUT_URLS = ("webhookUrl", "webhook_url", "url", "webhookPath", "webhook_path"
 _compiled: dict[tuple, object] = {}
 CALLS_DIR = ".tier1/n8n-calls"
 STALE_AFTER_S = 86400
+#: Claude Code moves a tool call still running after this long to the background.
+BACKGROUND_AFTER_S = 120
 
 
 # -- is this an n8n run? (the hot path) ------------------------------------------------------
@@ -60,8 +63,9 @@ def n8n_call(payload: dict, config) -> dict | None:
         match = _WEBHOOK_PATH.search(command[command.index(base + "/webhook"):])
         if not match:
             return None
-        return {"kind": "bash", "path": match.group(1), "names": (),
-                "workflow": _workflow_for(config, (), match.group(1)), "params": _curl_data(command)}
+        workflow = _workflow_for(config, (), match.group(1))
+        return {"kind": "bash", "path": match.group(1), "names": (), "workflow": workflow,
+                "params": _curl_data(command), "workflow_id": _mapped_id(config, workflow)}
     if not tool.startswith("mcp__") or not _tool_pattern(config).fullmatch(tool):
         return None
     names = [str(tool_input[key]) for key in _INPUT_NAMES if tool_input.get(key) not in (None, "")]
@@ -75,8 +79,10 @@ def n8n_call(payload: dict, config) -> dict | None:
     if not names and not path:
         return None  # e.g. listing nodes: not a workflow run
     params = tool_input.get("data") if isinstance(tool_input.get("data"), dict) else {}
-    return {"kind": "mcp", "path": path, "names": tuple(names),
-            "workflow": _workflow_for(config, names, path), "params": params}
+    workflow = _workflow_for(config, names, path)
+    given_id = tool_input.get("workflowId") or tool_input.get("workflow_id")
+    return {"kind": "mcp", "path": path, "names": tuple(names), "workflow": workflow,
+            "params": params, "workflow_id": _mapped_id(config, workflow) or given_id}
 
 
 def _workflow_for(config, names, path) -> str:
@@ -94,6 +100,11 @@ def _workflow_for(config, names, path) -> str:
     if path and path in workflows:
         return path
     return (names[0] if names else None) or path or "unknown"
+
+
+def _mapped_id(config, workflow: str):
+    entry = ((config.get("n8n") or {}).get("workflows") or {}).get(workflow)
+    return str(entry["id"]) if isinstance(entry, dict) and entry.get("id") is not None else None
 
 
 def _curl_data(command: str) -> dict:
@@ -124,32 +135,109 @@ def _call_file(root, tool_use_id: str):
     return Path(root) / CALLS_DIR / safe
 
 
-def record_start(root, tool_use_id: str, when: float) -> None:
+def record_start(root, tool_use_id: str, when: float, call: dict | None = None) -> None:
+    """Remember when the call started (and what it runs, for :func:`check_background_calls`)."""
+    import json
+
+    call = call or {}
     path = _call_file(root, tool_use_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(repr(when), encoding="utf-8")
-    _sweep(path.parent, when)
+    path.write_text(json.dumps({"started": when, "workflow": call.get("workflow"),
+                                "workflow_id": call.get("workflow_id"),
+                                "params": call.get("params") or {}}), encoding="utf-8")
+
+
+def _read_record(path) -> dict | None:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, (int, float)):
+        data = {"started": float(data)}
+    return data if isinstance(data, dict) and isinstance(data.get("started"), (int, float)) else None
 
 
 def pop_start(root, tool_use_id: str) -> float | None:
     path = _call_file(root, tool_use_id)
+    record = _read_record(path)
     try:
-        text = path.read_text(encoding="utf-8")
         path.unlink()
-        return float(text)
-    except (OSError, ValueError):
+    except OSError:
+        pass
+    return float(record["started"]) if record else None
+
+
+def check_background_calls(config, hub, root, now: float, correlation_id=None) -> list[str]:
+    """Settle n8n calls whose post event never came, through n8n's executions API.
+
+    Claude Code moves a tool call still running after two minutes to the background; its
+    ``PostToolUse`` may never arrive.  For a start record older than that (and than
+    ``n8n.execution_timeout_s``) whose workflow id is known (``n8n.workflows.<name>.id`` or the
+    call's ``workflowId``) and with ``N8N_API_KEY`` set, the first execution of that workflow
+    started after the call decides: finished -> forgotten; failed, or still running past the
+    timeout -> classified, recovered and reported.  Records older than a day are dropped.
+    Returns one sentence per settled failure.
+    """
+    import os
+    from pathlib import Path
+
+    from tier1_plugin.hooks.n8n_monitor import N8nApi, N8nApiError
+
+    folder = Path(root) / CALLS_DIR
+    section = config.get("n8n") or {}
+    limit = max(BACKGROUND_AFTER_S, float(section.get("execution_timeout_s", 30)))
+    api = N8nApi(section.get("base_url") or "http://localhost:5678", float(section.get("api_timeout_s", 5)))
+    messages = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return messages
+    for entry in entries:
+        record = _read_record(Path(entry.path))
+        age = now - record["started"] if record else STALE_AFTER_S + 1
+        if age > STALE_AFTER_S:
+            _unlink(entry.path)
+            continue
+        if age < limit or not record.get("workflow_id") or not api.available():
+            continue
+        try:
+            executions = api.executions(str(record["workflow_id"]), limit=50)
+        except N8nApiError:
+            continue
+        started = [e for e in executions if _epoch(e.started_at) is not None
+                   and _epoch(e.started_at) >= record["started"] - 5]
+        if not started:
+            continue  # n8n has no execution yet (or kept none): ask again on the next call
+        execution = min(started, key=lambda e: _epoch(e.started_at))
+        _unlink(entry.path)
+        outcome = check_and_recover(
+            config, hub, record.get("workflow") or str(record["workflow_id"]), duration_s=age,
+            execution_status=execution.status, params=record.get("params") or {},
+            body={"executionId": execution.id}, source="claude-code background call",
+            correlation_id=correlation_id)
+        if outcome is not None:
+            messages.append(f"(an earlier call, moved to the background) {describe(*outcome)}")
+    return messages
+
+
+def _epoch(text) -> float | None:
+    from datetime import datetime
+
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
         return None
 
 
-def _sweep(folder, now: float) -> None:
-    """Remove start records whose post event never came (calls moved to the background)."""
+def _unlink(path) -> None:
     import os
 
     try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if now - entry.stat().st_mtime > STALE_AFTER_S:
-                    os.unlink(entry.path)
+        os.unlink(path)
     except OSError:
         pass
 
@@ -163,7 +251,7 @@ def tier1_pre_tool_use(payload, context):
         return None
     import time
 
-    record_start(context.root, context.tool_use_id, time.time())
+    record_start(context.root, context.tool_use_id, time.time(), call)
     return None
 
 
@@ -184,14 +272,15 @@ def tier1_post_tool_use(payload, context):
     else:
         duration = now - started if started is not None else None
     status_code, body, error = _response_of(payload, call, context.failed)
-    outcome = check_and_recover(context.config, _ContextHub(context), call["workflow"],
+    hub = _ContextHub(context)
+    outcome = check_and_recover(context.config, hub, call["workflow"],
                                 status_code=status_code, body=body, error=error,
                                 duration_s=duration, params=call["params"],
                                 source=f"claude-code {context.tool_name}",
                                 correlation_id=context.session_id)
-    if outcome is None:
-        return None
-    return {"additionalContext": describe(*outcome)}
+    messages = [describe(*outcome)] if outcome is not None else []
+    messages += check_background_calls(context.config, hub, context.root, now, context.session_id)
+    return {"additionalContext": "\n".join(messages)} if messages else None
 
 
 class _ContextHub:

@@ -71,9 +71,12 @@ def app_for(section: dict):
 
 
 def run(request):
-    from celery.exceptions import TimeoutError as CeleryTimeout
-
     from tier1_plugin.hooks.fallback import TierOutcome
+
+    try:
+        from celery.exceptions import TimeoutError as CeleryTimeout
+    except ImportError:
+        return TierOutcome(False, error="celery is not installed: pip install 'tier1-automation[celery]'")
 
     section = (request.config.get("fallback", {}) or {}).get("celery") or {}
     app = app_for(section)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 STATUSES = ("pending", "in_progress", "pending_review", "completed", "cancelled")
@@ -286,9 +286,10 @@ class TodoUpdater:
             if todo.status == new_status:
                 return UpdateResult(False, todo.id, todo.status, todo.status,
                                     f"todo #{todo.id} is already {new_status}", todo=todo, match_reason=reason)
-            evidence = json.dumps({"category": detection.category, "keyword": detection.detected_keyword,
-                                   "confidence": detection.confidence, "tool_name": tool_name,
-                                   "snippet": (detection.context_snippet or "")[:200]})
+            evidence = json.dumps(_redacted(self.store.hub, {
+                "category": detection.category, "keyword": detection.detected_keyword,
+                "confidence": detection.confidence, "tool_name": tool_name,
+                "snippet": detection.context_snippet or ""}))
             rows = execute(
                 "UPDATE todos SET status = ?, confidence = ?, evidence = ?, updated_at = ?, updated_by = ? "
                 f"WHERE id = ? AND status = ? RETURNING {', '.join(_COLUMNS)}",
@@ -311,12 +312,16 @@ class TodoUpdater:
         (or is the only open item that names it), or shares three words.
         """
         category_words = self.todo_words.get(category, set())
+        # words that name a kind of evidence ("push", "test", "deploy") count only through
+        # names_category: "Push the branch" must not fit a commit because the same command
+        # line also says "git push"
+        kind_words = set().union(*self.todo_words.values()) if self.todo_words else set()
         scored = []
         naming = []
         for todo in todos:
             words = _words(f"{todo.content} {todo.active_form or ''}")
             names_category = bool(words & category_words)
-            overlap = len((words - category_words) & evidence_words)
+            overlap = len((words - kind_words) & evidence_words)
             if names_category:
                 naming.append(todo)
             scored.append((todo, names_category, overlap))
@@ -337,6 +342,14 @@ class TodoUpdater:
         fits.sort(key=lambda item: item[0], reverse=True)
         _, todo, reason = fits[0]
         return todo, reason
+
+
+def _redacted(hub, evidence: dict) -> dict:
+    """Evidence as the event store keeps it: secrets redacted, strings cut to 200 characters."""
+    from tier1_plugin.redact import sanitise, secret_values
+
+    database = (getattr(hub, "config", None) or {}).get("database") or {}
+    return sanitise(evidence, secret_values(tuple(database.get("secret_env") or ())))
 
 
 def _todo(row) -> Todo:

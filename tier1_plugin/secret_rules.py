@@ -24,6 +24,7 @@ import binascii
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,11 +53,8 @@ def shannon_entropy(text: str) -> float:
     """Bits per character of ``text`` (0 for an empty string)."""
     if not text:
         return 0.0
-    counts: dict[str, int] = {}
-    for char in text:
-        counts[char] = counts.get(char, 0) + 1
     size = len(text)
-    return -sum(n / size * math.log2(n / size) for n in counts.values())
+    return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
 
 
 def _b64decode(text: str) -> bytes | None:

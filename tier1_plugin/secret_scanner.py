@@ -158,7 +158,8 @@ _XML_ELEMENT = re.compile(
     r"[\w:.\-]*)>(?P<value>[^<\s]{1,400})</(?P=tag)>")
 
 # ``mysql -uroot -pSECRET`` / ``-p"SECRET"``: only on a line that also passes a user.
-_SHORT_PASSWORD_FLAG = re.compile(r"""(?<![\w\-])-p(?P<value>"[^"\n]{3,}"|'[^'\n]{3,}'|[^\s'"\-][^\s'"]{3,})""")
+_SHORT_PASSWORD_FLAG = re.compile(
+    r"""(?<![\w\-])-p(?P<value>"[^"\n]{3,}"|'[^'\n]{3,}'|[^\s'"\-][^\s'"]{3,})""")
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
@@ -176,24 +177,32 @@ KEY_QUALIFIERS = frozenset({"api", "private", "secret", "access", "auth", "encry
                             "encrypt", "hmac", "shared", "service", "account", "license", "sign",
                             "session", "cookie", "jwt", "aes", "cipher", "decryption"})
 
-#: Words that, anywhere in the key name, make it something other than a secret.
+#: Words that, after the secret word (``token_url``, ``password_length``), make the key name
+#: something other than the secret itself.
 NOT_SECRET_WORDS = frozenset("""
 hash hashed digest sha sha1 sha256 sha512 md5 checksum fingerprint public pub length len min max
-regex pattern placeholder label hint message msg title error errors text description desc help
-policy expiry expires expire expiration format field input prompt forgot reset strength
+regex regexp pattern placeholder label hint message msg title error errors text description desc
+help policy expiry expires expire expiration format field input prompt forgot reset strength
 validation validator valid invalid required enabled enable disabled disable lifetime ttl timeout
 duration type types name names url uri urls endpoint path file filename dir folder env var
-header headers param params prefix suffix mode count size id ids index idx version provider
-store storage manager service helper class method fn func callback handler location lookup
-query request response schema template rotation created updated at status state button link
-icon view page form route routes cache count limit display show reveal toggle visible
-visibility auto complete autocomplete generated generator generate policy rule rules column
-table tab property properties encrypted uuid guid attr attribute selector element mock stub kind scope scopes
-audience algorithm alg algo issuer usage use uses encoding encoded encode decode length bytes
-bits character characters chars regexp matcher match error_message i18n translation key_id
-keyid ref reference source pair pairs list map set sets store stores address host port user
-username login email mail account owner
-""".split()) - {"key_id"}
+header headers param params prefix suffix mode count size id ids keyid index idx version
+provider store stores storage manager service helper class method fn func callback handler
+location lookup query request response schema template rotation created updated at status state
+button link icon view page form route routes cache limit display show reveal toggle visible
+visibility auto complete autocomplete generated generator generate rule rules column table tab
+property properties encrypted uuid guid attr attribute selector element mock stub kind scope
+scopes audience algorithm alg algo issuer usage use uses encoding encoded encode decode bytes
+bits character characters chars matcher match i18n translation ref reference source pair pairs
+list map set sets address host port user username login email mail account owner
+""".split())
+
+#: Words that, before the secret word, make the key name something else (``password_hash``
+#: is caught above; ``hashed_password``, ``public_key``, ``forgot_password`` here).
+NOT_SECRET_BEFORE = frozenset("""
+hash hashed digest encrypted uuid guid sha md5 checksum fingerprint public pub placeholder regex
+pattern label hint forgot reset length min max policy strength validator validation prompt
+message msg error title description field input
+""".split())
 
 #: Values that are placeholders, whatever the key (compared lower-cased, without quotes).
 DEFAULT_PLACEHOLDERS = (
@@ -217,12 +226,15 @@ _PLACEHOLDER_PARTS = ("pass", "pwd", "secret", "test", "asdf", "qwer", "demo", "
                       "sample", "example", "changeme", "placeholder", "redacted", "wrong",
                       "xxxx", "****", "1234")
 
+_PARTS = re.compile("|".join(re.escape(part) for part in _PLACEHOLDER_PARTS))
 _LEET = str.maketrans("@0134$57", "aoieasst")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_SPACE = re.compile(r"\s")
 
 #: Six characters in sequence ("abcdef", "123456", "qwerty"): typed by a person, not random.
-_RUNS = frozenset(seq[i:i + 6] for seq in ("abcdefghijklmnopqrstuvwxyz", "0123456789",
-                                           "9876543210", "qwertyuiop", "asdfghjkl")
-                  for i in range(len(seq) - 5))
+_RUNS = re.compile("|".join(sorted({seq[i:i + 6] for seq in (
+    "abcdefghijklmnopqrstuvwxyz", "0123456789", "9876543210", "qwertyuiop", "asdfghjkl")
+    for i in range(len(seq) - 5)})))
 
 #: First words of a function whose string argument is not a secret being set.
 _CALL_NOT_SETTING = frozenset("""
@@ -238,17 +250,26 @@ _REFERENCE_PREFIXES = ("${", "$(", "{{", "%(", "#{", "<%", "@{", "{%", "%{", "!v
                        "!sub", "!getatt", "env(", "ENC[", "vault:", "secret:", "arn:", "ref+")
 _REFERENCE_VALUE = re.compile(
     r"""(?x)
-      ^\$[A-Za-z_{(]                          # $VAR, ${VAR}, $(cmd)
+      ^\$[A-Za-z_{(] | ^\{[A-Za-z_]           # $VAR, ${VAR}, $(cmd), {name...
     | ^<[^<>]*>$ | ^\[[^\[\]]*\]$ | ^\{[^{}]*\}$ | ^%[^%]+%$   # <placeholder> [x] {x} %VAR%
     | \{\{ | \}\} | \$\{ | %[sd] | \{\d*\} | \{[A-Za-z_][\w.]*\}   # templates, f-strings
     | ^(?:os|process|env|ENV|settings|config|conf|self|this|var|local|locals|data|module|
          secrets|vars|context|ctx|props|params|values|inputs|github|steps)\.\w  # references
     """)
 _SAME_CHAR = re.compile(r"^(.)\1+$")
-_WORDS_WITH_SEPARATORS = re.compile(r"^[A-Za-z][a-z]*(?:[_\-.][A-Za-z][a-z]*)+$|^[A-Z]+(?:_[A-Z]+)+$|^[a-z]+(?:[A-Z][a-z]+)+$")
-_PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|conf|cfg|ini|jks|keystore|der|pub)$|/[\w\-.]*\.[a-z]{2,6}$", re.I)
+_WORDS_WITH_SEPARATORS = re.compile(
+    r"^[A-Za-z][a-z]*(?:[_\-.][A-Za-z][a-z]*)+$"   # my-secret-name, Access-Control-Allow-Origin
+    r"|^[A-Z]+(?:_[A-Z]+)+$"                        # DB_PASSWORD
+    r"|^[a-z]+(?:[A-Z][a-z]+)+$")                   # dbPassword
+_PATH_LIKE = re.compile(
+    r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)"
+    r"|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|env|conf|cfg|ini|jks|keystore|der|pub)$"
+    r"|/[\w\-.]*\.[a-z]{2,6}$"
+    r"|^[\w\-]+\.(?:py|js|ts|go|java|cs|rb|php|rs|kt|c|h|cpp|sh|md|txt|html|css|xml|toml|lock|log"
+    r"|csv|sql|db)$", re.I)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*(?:\(\)?)?$")
 _NUMBER = re.compile(r"^[\d.,:\-+eE]+$")
+_CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*_[A-Z0-9_]*$")  # DB_PASSWORD: a variable's name
 
 
 @functools.lru_cache(maxsize=4096)
@@ -289,11 +310,7 @@ def secret_kind(key: str, extra_words: frozenset = frozenset()) -> str | None:
     # for the strong negatives) says this is not the secret itself.
     if any(word in NOT_SECRET_WORDS for word in words[last + 1:]):
         return None
-    if any(word in {"hash", "hashed", "digest", "encrypted", "uuid", "guid", "sha", "md5", "checksum", "fingerprint",
-                    "public", "pub", "placeholder", "regex", "pattern", "label", "hint",
-                    "forgot", "reset", "length", "min", "max", "policy", "strength",
-                    "validator", "validation", "prompt", "message", "msg", "error",
-                    "title", "description", "field", "input"} for word in words[:last]):
+    if any(word in NOT_SECRET_BEFORE for word in words[:last]):
         return None
     return kind
 
@@ -302,31 +319,27 @@ class _ValueFilter:
     """Decides whether an assigned literal looks like a real secret (the shape filters)."""
 
     def __init__(self, placeholders):
-        self.placeholders = tuple(p.lower() for p in placeholders)
+        self.placeholders = frozenset(p.lower() for p in placeholders)
+        # words of five letters or more also count inside a value ("my-changeme-key")
+        inside = sorted((re.escape(p) for p in self.placeholders if len(p) >= 5), key=len)
+        self._inside = re.compile("|".join(reversed(inside)) or r"(?!)")
 
     def is_placeholder(self, value: str, key: str) -> bool:
         lower = value.lower()
-        if _SAME_CHAR.match(lower) or lower.strip("*x.-_#0<>") == "":
+        if _SAME_CHAR.match(lower) or not lower.strip("*x.-_#0<>"):
             return True
+        stripped = _NOT_ALNUM.sub("", lower)
         words = key_words(key)
-        if lower == key.lower() or lower in words or (
-                len(lower) >= 4 and re.sub(r"[^a-z0-9]", "", lower) in "".join(words)):
+        if lower == key.lower() or lower in words or (len(lower) >= 4 and stripped in "".join(words)):
+            return True  # password: "password", credential.setPrivateKey("privatekey")
+        if lower in self.placeholders or stripped in self.placeholders or self._inside.search(lower):
             return True
-        stripped = re.sub(r"[^a-z0-9]", "", lower)
-        for word in self.placeholders:
-            if lower == word or stripped == word:
-                return True
-            if len(word) >= 5 and word in lower:
-                return True
         plain = lower.translate(_LEET)  # "P@ssw0rd" is "password"
-        if plain.startswith(_PLACEHOLDER_STARTS) or any(run in lower for run in _RUNS):
+        if plain.startswith(_PLACEHOLDER_STARTS) or _RUNS.search(lower):
             return True
         # short words hide by chance in long random strings ("...spwd..."): only look for
         # them in values that are not random
-        if (len(value) < 16 or shannon_entropy(value) < 3.7) and \
-                any(word in plain for word in _PLACEHOLDER_PARTS):
-            return True
-        return False
+        return bool((len(value) < 16 or shannon_entropy(value) < 3.7) and _PARTS.search(plain))
 
     def accepts(self, value: str, quoted: bool, kind: str, key: str, code_file: bool = False,
                 strict: bool = False) -> bool:
@@ -340,7 +353,7 @@ class _ValueFilter:
             return False
         if not value.isascii() and sum(not c.isascii() for c in value) * 10 > len(value):
             return False  # text in another script: a translation, not a password
-        if any(c.isspace() for c in value) or "\\n" in value or "..." in value:
+        if _SPACE.search(value) or "\\n" in value or "..." in value:
             return False
         if value[0] == "$" or value.startswith(_REFERENCE_PREFIXES) or _REFERENCE_VALUE.search(value):
             return False  # $VAR, ${VAR}, and $2b$/$argon2 password hashes
@@ -351,8 +364,7 @@ class _ValueFilter:
         if not quoted:
             if code_file or "(" in value or ")" in value:
                 return False  # an expression: variable, call, attribute
-            if _IDENTIFIER.match(value) and ("." in value or
-                                             re.match(r"^[A-Z][A-Z0-9_]*_[A-Z0-9_]*$", value)):
+            if _IDENTIFIER.match(value) and ("." in value or _CONSTANT.match(value)):
                 return False
             if value.startswith(("[", "{", "&", "*", "!", "|", ">")):
                 return False

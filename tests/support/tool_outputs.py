@@ -428,5 +428,9 @@ def _later(run: _Runner) -> None:
     run.sample("later-pip-quiet", f"python -m pip install -q --no-index --no-build-isolation --no-deps "
                                   f"--target {target} ./pkg", "installed",
                note="quiet install prints nothing", expect_exit=0)
+    write(repo / "push.txt", "push\n")
+    run.sample("later-git-commit-and-push", 'git add push.txt && git commit -m "Add push notes" && '
+               "git push origin HEAD:refs/heads/notes", "commit-related", cwd=repo,
+               note="a commit and a push in one call: the commit is the primary evidence", expect_exit=0)
     run.sample("later-cat-pytest-log", "cat pyproj/pytest.log", None, note="a saved green log, read back",
                expect_exit=0)

@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0
+    if _interactive():  # run by hand without a payload: say how, do not wait on the terminal
+        print(USAGE, file=sys.stderr)
+        return 0
     real_stderr = sys.stderr
     captured = io.StringIO()
     problems: list[str] = []
@@ -49,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         _report(problems, real_stderr)
     return exit_code
+
+
+def _interactive() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _read_stdin() -> bytes:

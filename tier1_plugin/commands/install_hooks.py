@@ -236,7 +236,7 @@ def verify(executable: str, root: Path) -> str | None:
 def command_file_text(executable: str) -> str:
     return f"""---
 description: Run Tier 1's production readiness gate and explain GO / WARNING / NO-GO
-allowed-tools: Bash({executable} check:*)
+allowed-tools: Bash({executable} check:*), Bash(cd:*), Bash(tail:*)
 ---
 {MARKER}
 

@@ -40,7 +40,11 @@ def webhook_url(config, workflow: str, test: bool = False) -> tuple[str, str]:
 
 
 def call_webhook(url: str, method: str, data: dict, timeout_s: float):
-    """``(status code or None, body text, error or None, seconds)``; never raises."""
+    """``(status code or None, body text, error or None, seconds)``; never raises.
+
+    Waits a tenth of a second past ``timeout_s`` so that a run cut off by the timeout is
+    always measured as longer than the limit (an ``execution_timeout``, not a network error).
+    """
     import socket
     import urllib.error
     import urllib.request
@@ -51,7 +55,7 @@ def call_webhook(url: str, method: str, data: dict, timeout_s: float):
                                               "Accept": "application/json"})
     started = time.monotonic()
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with urllib.request.urlopen(request, timeout=timeout_s + 0.1) as response:
             text = response.read().decode("utf-8", "replace")
             return response.status, text, None, time.monotonic() - started
     except urllib.error.HTTPError as exc:

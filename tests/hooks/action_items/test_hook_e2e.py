@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -305,3 +304,32 @@ def test_a_raising_plugin_is_one_line_and_others_still_answer(hook, corpus, tmp_
     answer.assert_clean_exit()
     assert "Commit the parser" in answer.context
     assert "boom" in answer.stderr
+
+
+def test_with_postgresql_the_todo_is_updated_and_the_event_delivered(hook, corpus, postgres_url):
+    """PostgreSQL: todos live there; the hook's event waits in the outbox, then is delivered."""
+    hook.env = {**hook.env, "TIER1_DATABASE_URL": postgres_url}
+    upgraded = hook.tier1("db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert hook.tier1("todos", "add", "--start", "Commit the auth fix").returncode == 0
+    sample = corpus.by_name("git-commit-root")
+    answer = hook.bash('git commit -m "Fix the auth module"', sample.output)
+    answer.assert_clean_exit()
+    assert "Commit the auth fix" in answer.context
+    assert hook.todos()[0]["status"] == "completed"
+    flushed = hook.tier1("db", "flush")
+    assert flushed.returncode == 0, flushed.stderr
+    events = hook.events()
+    assert [e["event_type"] for e in events] == ["action_item_completed"]
+    assert events[0]["correlation_id"] == hook.session_id
+
+
+def test_commit_and_push_in_one_call_completes_the_push_item(hook, corpus):
+    """The commit is the primary evidence; no todo fits it, so the push evidence is tried."""
+    hook.todo_write([{"content": "Push the branch to origin", "status": "in_progress", "activeForm": "Pushing"}])
+    sample = corpus.by_name("later-git-commit-and-push")
+    answer = hook.bash(sample.command, sample.output)
+    answer.assert_clean_exit()
+    assert "Push the branch to origin" in answer.context and "pushed" in answer.context
+    assert hook.todos()[0]["status"] == "completed"
+    assert hook.events()[0]["evidence"]["keyword_category"] == "pushed"

@@ -134,3 +134,13 @@ def test_cli_statuses(store):
         store.add("   ")
     with pytest.raises(ValueError):
         store.set_status(todo.id, "done")
+
+
+def test_evidence_kept_on_a_todo_is_redacted(store, updater, monkeypatch):
+    monkeypatch.setenv("N8N_API_KEY", "n8n-secret-value-123456")
+    store.add("Deploy to staging", session_id="s1", status="in_progress")
+    keyword = "deployed with key n8n-secret-value-123456 and token=ghp_" + "a" * 36
+    result = updater.update_todo_from_detection(evidence("deployment", 90, keyword), "s1", command="./deploy.sh")
+    stored = store.get(result.todo_id).evidence
+    assert "n8n-secret-value-123456" not in str(stored) and "ghp_" not in str(stored)
+    assert "[REDACTED]" in stored["keyword"]

@@ -19,7 +19,7 @@ from tier1_plugin.config import load_config
 from tier1_plugin.hooks import n8n as n8n_plugin
 
 from support.n8n_env import base_config, run_tier1, write_config
-from support.services import dead_port
+from support.services import dead_port, require_service
 
 pytestmark = pytest.mark.integration
 
@@ -84,6 +84,45 @@ def test_the_execution_status_decides_when_the_key_is_set(config, fake_n8n, monk
     assert fake_n8n.api_key not in json.dumps(failure.to_dict())
 
 
+def test_calls_moved_to_the_background_are_settled_through_the_executions_api(config, fake_n8n, celery_env,
+                                                                              monkeypatch):
+    """No post event ever came for two calls; the next n8n call's hook asks n8n what happened."""
+    import time
+    from datetime import datetime, timezone
+
+    def iso(seconds_ago):
+        return datetime.fromtimestamp(time.time() - seconds_ago, timezone.utc).isoformat().replace("+00:00", "Z")
+
+    calls = config.root / ".tier1" / "n8n-calls"
+    n8n_plugin.record_start(config.root, "toolu_lost", time.time() - 300,
+                            {"workflow": "video-assembly", "workflow_id": "wf-77", "params": {"video_id": "bg"}})
+    n8n_plugin.record_start(config.root, "toolu_fine", time.time() - 300,
+                            {"workflow": "kb", "workflow_id": "wf-kb"})
+    n8n_plugin.record_start(config.root, "toolu_recent", time.time() - 5,
+                            {"workflow": "video-assembly", "workflow_id": "wf-77"})
+    fake_n8n.executions.update({
+        "899": {"status": "error", "workflowId": "wf-77", "startedAt": iso(1000)},  # before the call
+        "900": {"status": "crashed", "workflowId": "wf-77", "startedAt": iso(299)},
+        "901": {"status": "success", "workflowId": "wf-kb", "startedAt": iso(298)},
+    })
+    ok = payload("PostToolUse", "mcp__n8n__execute_workflow", {"workflowId": "wf-other"}, tool_use_id="toolu_now",
+                 tool_response=[{"type": "text", "text": '{"success": true}'}])
+    monkeypatch.delenv("N8N_API_KEY", raising=False)
+    assert n8n_plugin.tier1_post_tool_use(ok, context_for(ok, config)) is None  # no key: nothing to ask
+    assert len(list(calls.iterdir())) == 3
+    monkeypatch.setenv("N8N_API_KEY", fake_n8n.api_key)
+    context = context_for(ok, config)
+    answer = n8n_plugin.tier1_post_tool_use(ok, context)
+    assert answer["additionalContext"].startswith(
+        "(an earlier call, moved to the background) n8n workflow video-assembly failed (webhook_error); "
+        "recovered through celery_direct")
+    assert sorted(p.name for p in calls.iterdir()) == ["toolu_recent"]  # still within its time
+    failure = context.hub.get_events(event_type="n8n_failure_detected")[0]
+    assert failure.evidence["execution_id"] == "900" and failure.evidence["execution_status"] == "crashed"
+    key = context.hub.get_events(event_type="n8n_recovery_attempted")[0].evidence["idempotency_key"]
+    assert [r["kwargs"] for r in celery_env.runs(key)] == [{"video_id": "bg"}]
+
+
 def test_successful_and_unrelated_calls_say_nothing(config):
     ok = payload("PostToolUse", "mcp__n8n__execute_workflow", {"workflowId": "wf-77"},
                  tool_response=[{"type": "text", "text": '{"success": true, "executionId": "9"}'}])
@@ -106,9 +145,10 @@ def test_duration_ms_over_the_limit_is_an_execution_timeout(config):
     assert "failed (execution_timeout)" in answer["additionalContext"]
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_bash_curl_to_a_webhook(config, fake_n8n, celery_env):
     """Real curl output; the start time recorded by the pre hook gives the duration."""
+    if shutil.which("curl") is None:
+        require_service("curl", "the curl command is not installed")
     command = (f"curl -s -i -X POST {fake_n8n.base_url}/webhook/cloudflare-524 "
                "-H 'Content-Type: application/json' -d '{\"video_id\": \"v-7\"}'")
     pre = payload("PreToolUse", "Bash", {"command": command}, tool_use_id="toolu_bash")

@@ -97,7 +97,7 @@ def test_breaker_shared_between_two_processes(project, fake_n8n, celery_env, sta
         write_config(project, base_config(fake_n8n, celery_env))
         api = start_task_api(project)
         write_config(project, base_config(fake_n8n, celery_env, api={"url": api.tasks_url},
-                                          celery={"broker_url": f"redis://127.0.0.1:{hung.port}/13"}))
+                                          celery={"broker_url": f"redis://127.0.0.1:{hung.port}/13", "timeout_s": 1}))
         code1, first = trigger(project, "nginx-504")
         code2, second = trigger(project, "cloudflare-524")
     assert code1 == code2 == 0

@@ -65,7 +65,7 @@ OUTAGES = ["broker_refused", "broker_hung", "backend_down", "no_worker"]
 def test_celery_outage_recovers_through_the_task_api(project, celery_env, start_task_api, outage):
     """Each outage fails the Celery tier within its budget; the API tier then does the work once."""
     with HungPeer() as hung:
-        celery = {}
+        celery = {"timeout_s": 1}  # the real budget
         queue = celery_env.queue
         if outage == "broker_refused":
             celery["broker_url"] = f"redis://127.0.0.1:{dead_port()}/13"
@@ -73,9 +73,10 @@ def test_celery_outage_recovers_through_the_task_api(project, celery_env, start_
             celery["broker_url"] = f"redis://127.0.0.1:{hung.port}/13"
         elif outage == "backend_down":
             celery["result_backend"] = f"redis://127.0.0.1:{dead_port()}/14"
-        else:
-            queue = f"{celery_env.queue}-idle"  # nobody consumes it: a stopped worker
+        else:  # the queue's worker ran, then stopped: messages wait in Redis with nobody to run them
+            queue = f"{celery_env.queue}-stopped"
             celery["queue"] = queue
+            Worker(celery_env, queue).start().stop()
         write_config(project, base_config(None, celery_env))
         api = start_task_api(project)
         router, hub = router_for(project, base_config(None, celery_env, celery=celery,
@@ -140,22 +141,24 @@ def test_a_tier_that_finishes_late_does_not_cause_a_second_run(project, celery_e
     router, hub = router_for(project, base_config(
         None, celery_env, celery={"broker_url": f"redis://127.0.0.1:{dead_port()}/13"},
         api={"url": api.tasks_url, "timeout_s": 0.5}))
-    result = router.recover("ok", {"sleep_s": 1.5})
+    result = router.recover("ok", {"sleep_s": 4})
     api_attempt, systemd_attempt = result.attempts[1:]
     assert not api_attempt.success and not systemd_attempt.success
     assert "still running" in systemd_attempt.error
-    time.sleep(2)  # let the task in task-api finish
-    assert len(celery_env.runs(result.idempotency_key)) == 1
     from tier1_plugin.hooks.fallback import RunLedger
 
+    deadline = time.monotonic() + 30  # the task in task-api finishes on its own
+    while RunLedger(hub).get(result.idempotency_key)["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert RunLedger(hub).get(result.idempotency_key)["status"] == "done"
+    assert len(celery_env.runs(result.idempotency_key)) == 1
 
 
 def test_breaker_spares_the_second_recovery_a_hung_broker(project, celery_env, start_task_api):
     with HungPeer() as hung:
         write_config(project, base_config(None, celery_env))
         api = start_task_api(project)
-        settings = base_config(None, celery_env, celery={"broker_url": f"redis://127.0.0.1:{hung.port}/13"},
+        settings = base_config(None, celery_env, celery={"broker_url": f"redis://127.0.0.1:{hung.port}/13", "timeout_s": 1},
                                api={"url": api.tasks_url})
         first, hub = router_for(project, settings)
         one = first.recover("ok")
