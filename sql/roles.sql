@@ -19,3 +19,8 @@ GRANT USAGE ON SEQUENCE automation_events_id_seq TO automation_writer;
 GRANT EXECUTE ON FUNCTION tier1_ensure_partition(TIMESTAMPTZ) TO automation_writer;
 GRANT SELECT ON automation_events TO automation_reader;
 GRANT SELECT ON tier1_schema_version TO automation_writer, automation_reader;
+
+-- The todo list the Claude Code hook keeps (migration 0002): the writer maintains it.
+GRANT SELECT, INSERT, UPDATE ON todos TO automation_writer;
+GRANT USAGE ON SEQUENCE todos_id_seq TO automation_writer;
+GRANT SELECT ON todos TO automation_reader;
