@@ -25,8 +25,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+# Run with the project's environment (make venv; .venv/bin/python benchmarks/store.py).
+# This folder holds secrets.py (the scanner benchmark), which would shadow the stdlib module
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from tier1_plugin import AutomationEvent  # noqa: E402
 from tier1_plugin.config import load_config  # noqa: E402

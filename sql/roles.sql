@@ -24,3 +24,7 @@ GRANT SELECT ON tier1_schema_version TO automation_writer, automation_reader;
 GRANT SELECT, INSERT, UPDATE ON todos TO automation_writer;
 GRANT USAGE ON SEQUENCE todos_id_seq TO automation_writer;
 GRANT SELECT ON todos TO automation_reader;
+
+-- The n8n fallback chain's circuit breaker and idempotency ledger (migration 0003).
+GRANT SELECT, INSERT, UPDATE ON fallback_breaker, fallback_runs TO automation_writer;
+GRANT SELECT ON fallback_breaker, fallback_runs TO automation_reader;
