@@ -95,6 +95,16 @@ def bench_backend(name: str, url: str, rows: int, single: int, baseline) -> dict
     }
 
 
+def median_round_trip(connection, runs: int = 400) -> float:
+    """Median seconds of ``SELECT 1``: the floor under any query on this connection."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        connection.execute("SELECT 1").fetchone()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 class SQLiteBaseline:
     """The bare sqlite3 module, one INSERT per event (the seed's way)."""
 
@@ -120,12 +130,7 @@ class SQLiteBaseline:
         return self.bulk(events)
 
     def ping(self):
-        times = []
-        for _ in range(400):
-            started = time.perf_counter()
-            self.connection.execute("SELECT 1").fetchone()
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
+        return median_round_trip(self.connection)
 
 
 class PostgresBaseline:
@@ -159,12 +164,7 @@ class PostgresBaseline:
         return rate(len(events), time.perf_counter() - started)
 
     def ping(self):
-        times = []
-        for _ in range(400):
-            started = time.perf_counter()
-            self.connection.execute("SELECT 1").fetchone()
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
+        return median_round_trip(self.connection)
 
 
 def main() -> int:

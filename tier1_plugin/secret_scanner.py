@@ -4,8 +4,9 @@ Two kinds of detection, run in one pass over each file's text:
 
 * **Known formats** (:mod:`tier1_plugin.secret_rules`): AWS keys, GitHub/GitLab/Slack/Stripe/
   Google/OpenAI/Anthropic/SendGrid/Twilio tokens, JWTs, private key blocks, credentials in
-  URLs, HTTP Basic/Bearer credentials.  Each rule has keywords; a rule's regular expression
-  runs only on files whose lower-cased text contains one of them.
+  URLs, HTTP Basic/Bearer credentials.  Each rule's regular expression starts with a literal
+  (the regex engine searches for it first); a rule with ``keywords`` runs only on files whose
+  lower-cased text contains one of them.
 * **Assignments of secret-named keys** (``password = "..."``, ``"api_key": "..."``,
   ``DB_PASSWORD=...``, ``--password ...``, ``<password>...</password>``): the key's name is
   split into words and must name a secret (``password``, ``token``, ``secret`` ...) without
@@ -219,10 +220,11 @@ DEFAULT_PLACEHOLDERS = (
 #: A value starting with one of these is a placeholder or a test fixture, not a secret.
 _PLACEHOLDER_STARTS = ("your", "my-", "my_", "<", "xxx", "***", "test", "demo", "fake", "dummy",
                        "sample", "example", "changeme", "placeholder", "todo", "replace",
-                       "insert", "enter", "put-", "put_", "some", "mock", "foo", "bar")
+                       "insert", "enter", "put-", "put_", "some-", "some_", "mock", "foo-",
+                       "foo_", "bar-", "bar_")
 
 #: A value containing one of these is a made-up example ("newpass", "mytestsecret").
-_PLACEHOLDER_PARTS = ("pass", "pwd", "secret", "test", "asdf", "qwer", "demo", "fake", "dummy",
+_PLACEHOLDER_PARTS = ("pass", "secret", "test", "asdf", "qwer", "demo", "fake", "dummy",
                       "sample", "example", "changeme", "placeholder", "redacted", "wrong",
                       "xxxx", "****", "1234")
 
@@ -306,8 +308,8 @@ def secret_kind(key: str, extra_words: frozenset = frozenset()) -> str | None:
             kind, last = ("secret" if qualified else "key"), index
     if kind is None:
         return None
-    # "token_url", "password_hash", "secret_name": a word after the secret word (or anywhere,
-    # for the strong negatives) says this is not the secret itself.
+    # "token_url", "password_hash", "hashed_password": a word after (or, for a few, before)
+    # the secret word says this is not the secret itself.
     if any(word in NOT_SECRET_WORDS for word in words[last + 1:]):
         return None
     if any(word in NOT_SECRET_BEFORE for word in words[:last]):
@@ -408,8 +410,8 @@ def _vowel_share(value: str) -> float:
 def _looks_like_words(value: str) -> bool:
     """``my-secret-name``, ``Access-Control-Allow-Origin``, ``dbPassword``: words, not random.
 
-    Joined words have vowels in a third or more of their letters; random letters in about a
-    fifth (5 of 26), which keeps ``xjcb_fcwmeco_rhdzfl`` a secret.
+    Joined words have vowels (y included) in a third or more of their letters; random letters
+    in about a fifth, which keeps ``xjcb_fcwmeco_rhdzfl`` a secret.
     """
     if not _WORDS_WITH_SEPARATORS.match(value):
         return False
@@ -607,11 +609,14 @@ class SecretScanner:
         """Findings in one file, and why it was skipped (``"binary"``/``"large"``) if it was."""
         try:
             with open(path, "rb") as handle:
-                data = handle.read(self.max_file_bytes + 1)
+                # size first: read(limit) would allocate the whole limit for every small file
+                if os.fstat(handle.fileno()).st_size > self.max_file_bytes:
+                    return [], "large"
+                data = handle.read()
         except OSError as exc:
             return [], f"error: {exc.strerror or exc}"
         if len(data) > self.max_file_bytes:
-            return [], "large"
+            return [], "large"  # grew while we looked
         if b"\0" in data[:8192]:
             return [], "binary"
         try:
@@ -800,11 +805,6 @@ def default_section() -> dict:
     return dict(_default_section)
 
 
-def scanner_for(config, root: Path | None = None, plugins: bool = True) -> SecretScanner:
-    """A scanner configured from a loaded config's ``production_check.checks.security``."""
-    section = security_section(config)
-    return SecretScanner(section, root or getattr(config, "root", None), config, plugins=plugins)
-
-
 def security_section(config) -> dict:
+    """``production_check.checks.security`` of a loaded config (or parsed YAML data)."""
     return ((config or {}).get("production_check") or {}).get("checks", {}).get("security") or {}

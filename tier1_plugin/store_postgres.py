@@ -9,12 +9,10 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from tier1_plugin.errors import StoreUnavailable
+from tier1_plugin.event_query import COLUMNS, SELECT as _SELECT, select_events
 from tier1_plugin.migrations import VERSION_TABLE, migrations
 from tier1_plugin.models import AutomationEvent
 
-COLUMNS = ("event_uuid", "event_type", "project_id", "status", "evidence", "detected_from",
-           "metadata", "correlation_id", "created_at", "resolved_at")
-_SELECT = "SELECT id, " + ", ".join(COLUMNS) + " FROM automation_events"
 _ADVISORY_LOCK = 0x7431_6462  # "t1db": serialises concurrent `tier1 db upgrade`
 
 
@@ -134,26 +132,8 @@ class PostgresStore:
                 "ON e.event_uuid = i.event_uuid AND e.created_at = i.created_at").fetchall())
         return [ids[event.event_uuid] for event in events]
 
-    def query(self, event_type=None, status=None, project_id=None, since=None, until=None,
-              correlation_id=None, limit=100, oldest_first=False) -> list[AutomationEvent]:
-        clauses, params = [], []
-        for column, value in (("event_type", event_type), ("status", status),
-                              ("project_id", project_id), ("correlation_id", correlation_id)):
-            if value is not None:
-                clauses.append(f"{column} = %s")
-                params.append(value)
-        if since is not None:
-            clauses.append("created_at >= %s")
-            params.append(since)
-        if until is not None:
-            clauses.append("created_at < %s")
-            params.append(until)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        order = "ASC" if oldest_first else "DESC"
-        sql = f"{_SELECT}{where} ORDER BY created_at {order}, id {order}"
-        if limit is not None:
-            sql += " LIMIT %s"
-            params.append(int(limit))
+    def query(self, **filters) -> list[AutomationEvent]:
+        sql, params = select_events("%s", lambda moment: moment, **filters)
         return self._run(lambda c: [_event(row) for row in c.execute(sql, params)])
 
     def get(self, event_id: int) -> AutomationEvent | None:

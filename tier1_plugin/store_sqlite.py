@@ -11,12 +11,10 @@ import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 
+from tier1_plugin.event_query import COLUMNS, SELECT as _SELECT, select_events
 from tier1_plugin.migrations import VERSION_TABLE, migrations, split_statements
 from tier1_plugin.models import AutomationEvent, parse_time
 
-COLUMNS = ("event_uuid", "event_type", "project_id", "status", "evidence", "detected_from",
-           "metadata", "correlation_id", "created_at", "resolved_at")
-_SELECT = "SELECT id, " + ", ".join(COLUMNS) + " FROM automation_events"
 
 #: How long a writer waits for another process's lock before the store fails (and the event
 #: goes to the outbox).  80 concurrent hook processes each hold the lock for well under 1 ms.
@@ -129,26 +127,8 @@ class SQLiteStore:
                 f"({', '.join('?' * len(chunk))})", chunk).fetchall())
         return [found[uuid] for uuid in uuids]
 
-    def query(self, event_type=None, status=None, project_id=None, since=None, until=None,
-              correlation_id=None, limit=100, oldest_first=False) -> list[AutomationEvent]:
-        clauses, params = [], []
-        for column, value in (("event_type", event_type), ("status", status),
-                              ("project_id", project_id), ("correlation_id", correlation_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            clauses.append("created_at >= ?")
-            params.append(to_text(since))
-        if until is not None:
-            clauses.append("created_at < ?")
-            params.append(to_text(until))
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        order = "ASC" if oldest_first else "DESC"
-        sql = f"{_SELECT}{where} ORDER BY created_at {order}, id {order}"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
+    def query(self, **filters) -> list[AutomationEvent]:
+        sql, params = select_events("?", to_text, **filters)
         return [_event(row) for row in self.connection().execute(sql, params)]
 
     def get(self, event_id: int) -> AutomationEvent | None:

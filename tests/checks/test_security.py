@@ -12,8 +12,9 @@ from tier1_plugin.checks import security
 
 
 @pytest.fixture
-def rng():
-    return random.Random()
+def rng(request):
+    """Random fake secrets, the same ones on every run of a test (no flaky draws)."""
+    return random.Random(request.node.nodeid)
 
 
 def test_registered_as_the_security_check(project):

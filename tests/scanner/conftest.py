@@ -15,8 +15,9 @@ from support.fake_secrets import corpus
 
 
 @pytest.fixture
-def rng():
-    return random.Random()
+def rng(request):
+    """Random fake secrets, the same ones on every run of a test (no flaky draws)."""
+    return random.Random(request.node.nodeid)
 
 
 @pytest.fixture

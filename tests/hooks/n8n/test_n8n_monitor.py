@@ -149,7 +149,7 @@ def test_failure_is_stored_with_a_clean_snippet(config, fake_n8n, monkeypatch):
 
 def test_api_key_never_stored(config, fake_n8n, monkeypatch):
     """A proxy that echoes the key back: the stored event has it redacted."""
-    key = "n8n_api_5f8a9c0d1e2f3a4b5c6d7e8f"
+    key = "n8n_api_5f8a9c0d1e2f3a4b5c6d7e8f"  # pragma: allowlist secret (a fake key made for this test)
     monkeypatch.setenv("N8N_API_KEY", key)
     hub = AutomationHub(config=config)
     import urllib.request
