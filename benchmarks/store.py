@@ -34,6 +34,9 @@ from tier1_plugin.config import load_config  # noqa: E402
 from tier1_plugin.hub import AutomationHub  # noqa: E402
 
 PROJECTS = [f"service-{n}" for n in range(20)]
+VERBS = ["Fix", "Add", "Refactor", "Document", "Test", "Remove", "Speed up", "Rename"]
+NOUNS = ["auth", "token", "refresh", "cache", "parser", "billing", "invoice", "webhook", "queue",
+         "retry", "login", "export", "report", "migration", "schema", "client"]
 TYPES = ["production_check", "action_item_completed", "no_action_taken", "n8n_failure_detected"]
 
 
@@ -43,7 +46,9 @@ def make_events(count: int, spread_days: int = 60) -> list[AutomationEvent]:
     return [AutomationEvent(
         event_type=rng.choice(TYPES), status="success", project_id=rng.choice(PROJECTS),
         evidence={"tool_name": "Bash", "confidence": rng.randint(50, 99),
-                  "context_snippet": "[main 4f2a9c1] Fix the auth token refresh"},
+                  # unique text per event, as real tool output is: no cache can help here
+                  "context_snippet": f"[main {rng.getrandbits(28):07x}] {rng.choice(VERBS)} the "
+                                     f"{rng.choice(NOUNS)} {rng.choice(NOUNS)} ({rng.randint(1, 999)} files)"},
         detected_from="benchmark", correlation_id=f"session-{rng.randint(1, 5000)}",
         created_at=now - timedelta(seconds=rng.randint(0, spread_days * 86400)))
         for _ in range(count)]

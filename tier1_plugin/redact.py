@@ -87,8 +87,25 @@ def _assignments(text: str) -> str:
     return "".join(pieces) + text[done:] if pieces else text
 
 
+# Short strings repeat (tool names, categories, statuses, commands): remember their result.
+_SHORT = 64
+_short_results: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
 def redact(text: str, secret_values: tuple[str, ...] = ()) -> str:
     """Replace every secret-looking part of ``text`` with ``[REDACTED]``."""
+    if len(text) > _SHORT:
+        return _redact(text, secret_values)
+    key = (text, secret_values)
+    result = _short_results.get(key)
+    if result is None:
+        result = _redact(text, secret_values)
+        if len(_short_results) < 8192:
+            _short_results[key] = result
+    return result
+
+
+def _redact(text: str, secret_values: tuple[str, ...]) -> str:
     for value in secret_values:
         if value and len(value) >= 4 and value in text:
             text = text.replace(value, REDACTED)

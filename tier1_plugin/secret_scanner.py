@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import hashlib
 import json
 import os
 import re
@@ -86,6 +85,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable across line moves; salted with the path so equal secrets differ per file."""
+        import hashlib  # only when a finding is shown or baselined
+
         digest = hashlib.sha256(f"tier1-secret\0{self.path}\0{self.secret}".encode("utf-8", "replace"))
         return digest.hexdigest()[:40]
 
@@ -145,11 +146,11 @@ _ASSIGNMENT = re.compile(
       | [ \t]+                                                             # --password x
     )
     (?P<value>
-        \\["'][^"'\\\s]{1,400}\\["']                                      # \"x\" in escaped JSON
-      | [bruf@]{0,2}"(?:[^"\\\n]|\\.){1,400}"
-      | [bruf@]{0,2}'(?:[^'\\\n]|\\.){1,400}'
-      | `[^`\n]{1,400}`
-      | [^\s"'`,;)}\]<>&]{1,400}
+        \\["'][^"'\\\s]{4,400}\\["']                                      # \"x\" in escaped JSON
+      | [bruf@]{0,2}"(?:[^"\\\n]|\\.){4,400}"                          # (shorter values are
+      | [bruf@]{0,2}'(?:[^'\\\n]|\\.){4,400}'                          # never secrets)
+      | `[^`\n]{4,400}`
+      | [^\s"'`,;)}\]<>&]{4,400}
     )
     """
 )
@@ -474,8 +475,6 @@ class SecretScanner:
             self._assignment = re.compile(
                 _ASSIGNMENT.pattern.replace("(?:pass(?:word", f"(?:{anchors}|pass(?:word", 1),
                 _ASSIGNMENT.flags)
-        self._assignment_nocase = re.compile(self._assignment.pattern,
-                                             self._assignment.flags | re.IGNORECASE)
         self._unkeyed = [rule for rule in self.rules if not rule.keywords]
         self._keyed = [rule for rule in self.rules if rule.keywords]
 
@@ -534,8 +533,8 @@ class SecretScanner:
         extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
         code_file = extension in CODE_EXTENSIONS
         # lower-casing may change the length of some non-ASCII text; then search case-blind
-        matches = (self._assignment.finditer(lower) if lower is not None
-                   else self._assignment_nocase.finditer(text))
+        matches = (self._assignment.finditer(lower) if lower is not None else
+                   re.compile(self._assignment.pattern, re.IGNORECASE).finditer(text))
         for match in matches:
             key_start = match.start()
             while key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_.-"):

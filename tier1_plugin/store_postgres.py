@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timezone
 
@@ -122,8 +123,7 @@ class PostgresStore:
                 "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
             with connection.cursor().copy(
                     f"COPY tier1_incoming ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for event in events:
-                    copy.write_row(_row(event))
+                copy.write("".join(_copy_line(event) for event in events))
             connection.execute(
                 f"INSERT INTO automation_events ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
                 "FROM tier1_incoming ON CONFLICT (event_uuid, created_at) DO NOTHING")
@@ -220,6 +220,24 @@ class _PostgresTransaction:
             return self._transaction.__exit__(exc_type, exc, tb)
         finally:
             self.store._lock.release()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_line(event: AutomationEvent) -> str:
+    """One row of COPY's text format, written directly (psycopg's per-value adaptation costs
+    three times as much, and bulk ingest is this loop)."""
+    return "\t".join((
+        event.event_uuid, _copy_text(event.event_type), _copy_text(event.project_id),
+        _copy_text(event.status), _copy_text(json.dumps(event.evidence)),
+        _copy_text(event.detected_from), _copy_text(json.dumps(event.metadata)),
+        _copy_text(event.correlation_id), event.created_at.isoformat(),
+        _copy_text(event.resolved_at and event.resolved_at.isoformat()))) + "\n"
 
 
 def _row(event: AutomationEvent) -> tuple:
