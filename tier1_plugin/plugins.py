@@ -240,6 +240,10 @@ def _environment_key() -> str:
     """Changes whenever a distribution is installed, upgraded or removed on ``sys.path``."""
     parts = [sys.executable, sys.version]
     for entry in sys.path:
+        if entry in ("", "."):
+            # the working folder (``python -m``): its mtime changes with every file written
+            # there, and distributions are not installed into it
+            continue
         try:
             parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
         except OSError:
