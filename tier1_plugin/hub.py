@@ -20,6 +20,10 @@ from tier1_plugin.models import EVENT_TYPES, STATUSES, AutomationEvent
 from tier1_plugin.redact import sanitise, secret_values
 
 
+#: Batches larger than this stream to PostgreSQL in chunks, prepared while the server inserts.
+STREAM_THRESHOLD = 2000
+
+
 def open_store(url: str, root: Path, connect_timeout_s: float = 3):
     """The backend for ``url``; imports only that backend's driver."""
     if url.startswith("memory://"):
@@ -137,8 +141,13 @@ class AutomationHub:
         return self.store_events([event])[0]
 
     def store_events(self, events: list[AutomationEvent]) -> list[int | None]:
-        """Store many events in one round trip (COPY on PostgreSQL)."""
+        """Store many events in one round trip (COPY on PostgreSQL).
+
+        All or nothing: an invalid event raises ``ValueError`` and none of the batch is stored.
+        """
         secrets = secret_values(self._secret_env)
+        if len(events) > STREAM_THRESHOLD and not self.defer and hasattr(self.store, "insert_stream"):
+            return self._store_streamed(list(events), secrets)
         events = [self.prepare(event, secrets) for event in events]
         if not events:
             return []
@@ -154,6 +163,22 @@ class AutomationHub:
                 _warn(f"tier1: database unreachable ({exc}); {len(events)} event(s) kept in "
                       f"{self.outbox.path} for delivery")
                 ids = [None] * len(events)
+        for event, event_id in zip(events, ids):
+            event.id = event_id
+        self._notify(events)
+        return ids
+
+    def _store_streamed(self, events, secrets) -> list[int | None]:
+        """A large batch for PostgreSQL: validation overlaps with the server's inserts."""
+        try:
+            self._deliver_outbox()
+            ids = self.store.insert_stream(events, lambda event: self.prepare(event, secrets))
+        except StoreUnavailable as exc:
+            events = [self.prepare(event, secrets) for event in events]  # (idempotent)
+            self.outbox.put(events, str(exc))
+            _warn(f"tier1: database unreachable ({exc}); {len(events)} event(s) kept in "
+                  f"{self.outbox.path} for delivery")
+            ids = [None] * len(events)
         for event, event_id in zip(events, ids):
             event.id = event_id
         self._notify(events)

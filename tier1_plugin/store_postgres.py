@@ -103,6 +103,42 @@ class PostgresStore:
             return [self._run(lambda c: self._insert_one(c, events[0]))]
         return self._run(lambda c: self._insert_many(c, events))
 
+    def insert_stream(self, events: list[AutomationEvent], prepare, chunk: int = 2000) -> list[int]:
+        """Prepare and store a large batch chunk by chunk, in one transaction.
+
+        A thread runs ``prepare`` (validation and redaction, pure Python) on chunk n+1 while
+        the server stores chunk n, so the two costs overlap on two cores.  Chunks are COPYed
+        straight into the table with ids taken from the sequence; if any event turns out to be
+        stored already, the transaction is rolled back and the batch goes through the
+        deduplicating path instead.  A ``prepare`` error rolls everything back and is raised.
+        """
+        return self._run(lambda connection: self._insert_stream(connection, events, prepare, chunk))
+
+    def _insert_stream(self, connection, events, prepare, chunk) -> list[int]:
+        prepared = _PreparedChunks(events, prepare, chunk)
+        ids: list[int] = []
+        try:
+            with connection.transaction():
+                for part in prepared:
+                    self.ensure_partitions(connection, [event.created_at for event in part])
+                    new_ids = [row[0] for row in connection.execute(
+                        "SELECT nextval('automation_events_id_seq') FROM generate_series(1, %s)",
+                        (len(part),))]
+                    with connection.cursor().copy(
+                            f"COPY automation_events (id, {', '.join(COLUMNS)}) FROM STDIN") as copy:
+                        copy.write("".join(f"{event_id}\t{_copy_line(event)}"
+                                           for event_id, event in zip(new_ids, part)))
+                    ids += new_ids
+        except psycopg.errors.UniqueViolation:
+            self._months.clear()  # partitions made inside the rolled-back transaction are gone
+            prepared.finish()
+            return self._insert_many(connection, events)
+        except BaseException:
+            self._months.clear()
+            prepared.finish()
+            raise
+        return ids
+
     def _insert_one(self, connection, event) -> int:
         self.ensure_partitions(connection, [event.created_at])
         row = connection.execute(
@@ -193,6 +229,46 @@ class PostgresStore:
 
     def transaction(self):
         return _PostgresTransaction(self)
+
+
+class _PreparedChunks:
+    """Iterates over ``events`` in prepared chunks, preparing ahead in a background thread."""
+
+    _DONE = object()
+
+    def __init__(self, events, prepare, chunk):
+        import queue
+
+        self._queue = queue.Queue(maxsize=2)
+        self._thread = threading.Thread(target=self._produce, args=(events, prepare, chunk),
+                                        name="tier1-prepare", daemon=True)
+        self._thread.start()
+
+    def _produce(self, events, prepare, chunk):
+        try:
+            for start in range(0, len(events), chunk):
+                self._queue.put([prepare(event) for event in events[start:start + chunk]])
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            self._queue.put(exc)
+            return
+        self._queue.put(self._DONE)
+
+    def __iter__(self):
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def finish(self) -> None:
+        """Let the producer run to the end (every event prepared), then wait for it."""
+        while self._thread.is_alive() or not self._queue.empty():
+            item = self._queue.get()
+            if item is self._DONE or isinstance(item, BaseException):
+                break
+        self._thread.join()
 
 
 class _PostgresTransaction:

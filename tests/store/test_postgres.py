@@ -115,3 +115,26 @@ def test_writer_role_may_insert_and_update_but_never_delete(project, postgres_ur
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f'DROP OWNED BY "{login}"')
             admin.execute(f'DROP ROLE "{login}"')
+
+
+def test_large_batches_stream_exactly_once_and_roll_back_on_a_bad_event(project, postgres_url):
+    from tier1_plugin.hub import STREAM_THRESHOLD
+
+    hub = AutomationHub(postgres_url, config=load_config())
+    hub.store.upgrade()
+    count = STREAM_THRESHOLD * 2 + 7
+    batch = [AutomationEvent("no_action_taken", "skipped", evidence={"n": n, "note": "token=abc12345"})
+             for n in range(count)]
+    ids = hub.store_events(batch)
+    assert len(set(ids)) == count and None not in ids
+    stored = {e.id: e for e in hub.get_events(limit=None)}
+    assert [stored[i].evidence["n"] for i in ids] == list(range(count))
+    assert stored[ids[-1]].evidence["note"] == "token=[REDACTED]"
+    # the same events again (an outbox redelivery): no duplicates, the same ids
+    assert hub.store_events(batch) == ids
+    # one invalid event anywhere in a large batch: nothing of the batch is stored
+    bad = [AutomationEvent("no_action_taken", "skipped", evidence={"n": n}) for n in range(count)]
+    bad[-3].evidence["when"] = datetime.now(timezone.utc)
+    with pytest.raises(ValueError, match="evidence is not JSON-serialisable"):
+        hub.store_events(bad)
+    assert len(hub.get_events(limit=None)) == count
