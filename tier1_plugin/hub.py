@@ -21,7 +21,7 @@ from tier1_plugin.redact import sanitise, secret_values
 
 
 #: Batches larger than this stream to PostgreSQL in chunks, prepared while the server inserts.
-STREAM_THRESHOLD = 2000
+STREAM_THRESHOLD = 1000
 
 
 def open_store(url: str, root: Path, connect_timeout_s: float = 3):

@@ -103,7 +103,7 @@ class PostgresStore:
             return [self._run(lambda c: self._insert_one(c, events[0]))]
         return self._run(lambda c: self._insert_many(c, events))
 
-    def insert_stream(self, events: list[AutomationEvent], prepare, chunk: int = 2000) -> list[int]:
+    def insert_stream(self, events: list[AutomationEvent], prepare, chunk: int = 1000) -> list[int]:
         """Prepare and store a large batch chunk by chunk, in one transaction.
 
         A thread runs ``prepare`` (validation and redaction, pure Python) on chunk n+1 while
@@ -115,19 +115,20 @@ class PostgresStore:
         return self._run(lambda connection: self._insert_stream(connection, events, prepare, chunk))
 
     def _insert_stream(self, connection, events, prepare, chunk) -> list[int]:
-        prepared = _PreparedChunks(events, prepare, chunk)
+        # the producer also writes the COPY lines: the consumer then only waits on the server,
+        # with the GIL released, while Python works on the next chunk
+        prepared = _PreparedChunks(events, lambda event: _copy_line(prepare(event)), chunk)
         ids: list[int] = []
         try:
             with connection.transaction():
-                for part in prepared:
+                for part, lines in prepared:
                     self.ensure_partitions(connection, [event.created_at for event in part])
                     new_ids = [row[0] for row in connection.execute(
                         "SELECT nextval('automation_events_id_seq') FROM generate_series(1, %s)",
                         (len(part),))]
                     with connection.cursor().copy(
                             f"COPY automation_events (id, {', '.join(COLUMNS)}) FROM STDIN") as copy:
-                        copy.write("".join(f"{event_id}\t{_copy_line(event)}"
-                                           for event_id, event in zip(new_ids, part)))
+                        copy.write("".join(f"{event_id}\t{line}" for event_id, line in zip(new_ids, lines)))
                     ids += new_ids
         except psycopg.errors.UniqueViolation:
             self._months.clear()  # partitions made inside the rolled-back transaction are gone
@@ -232,22 +233,24 @@ class PostgresStore:
 
 
 class _PreparedChunks:
-    """Iterates over ``events`` in prepared chunks, preparing ahead in a background thread."""
+    """Iterates over ``(events, encoded)`` chunks, running ``encode(event)`` on every event
+    ahead of the consumer in a background thread (``encode`` may prepare the event in place)."""
 
     _DONE = object()
 
-    def __init__(self, events, prepare, chunk):
+    def __init__(self, events, encode, chunk):
         import queue
 
         self._queue = queue.Queue(maxsize=2)
-        self._thread = threading.Thread(target=self._produce, args=(events, prepare, chunk),
+        self._thread = threading.Thread(target=self._produce, args=(events, encode, chunk),
                                         name="tier1-prepare", daemon=True)
         self._thread.start()
 
-    def _produce(self, events, prepare, chunk):
+    def _produce(self, events, encode, chunk):
         try:
             for start in range(0, len(events), chunk):
-                self._queue.put([prepare(event) for event in events[start:start + chunk]])
+                part = events[start:start + chunk]
+                self._queue.put((part, [encode(event) for event in part]))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
             self._queue.put(exc)
             return
