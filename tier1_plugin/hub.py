@@ -144,11 +144,18 @@ class AutomationHub:
         """Store many events in one round trip (COPY on PostgreSQL).
 
         All or nothing: an invalid event raises ``ValueError`` and none of the batch is stored.
+        A large batch for PostgreSQL streams: a thread validates and redacts the next chunk while
+        the server stores this one.
         """
         secrets = secret_values(self._secret_env)
-        if len(events) > STREAM_THRESHOLD and not self.defer and hasattr(self.store, "insert_stream"):
-            return self._store_streamed(list(events), secrets)
-        events = [self.prepare(event, secrets) for event in events]
+
+        def prepare(event):
+            return self.prepare(event, secrets)
+
+        events = list(events)
+        streamed = len(events) > STREAM_THRESHOLD and not self.defer and hasattr(self.store, "insert_stream")
+        if not streamed:
+            events = [prepare(event) for event in events]
         if not events:
             return []
         if self.defer:
@@ -157,28 +164,13 @@ class AutomationHub:
         else:
             try:
                 self._deliver_outbox()
-                ids = self._insert(events)
+                ids = self.store.insert_stream(events, prepare) if streamed else self._insert(events)
             except StoreUnavailable as exc:
+                events = [prepare(event) for event in events]  # (preparing twice changes nothing)
                 self.outbox.put(events, str(exc))
                 _warn(f"tier1: database unreachable ({exc}); {len(events)} event(s) kept in "
                       f"{self.outbox.path} for delivery")
                 ids = [None] * len(events)
-        for event, event_id in zip(events, ids):
-            event.id = event_id
-        self._notify(events)
-        return ids
-
-    def _store_streamed(self, events, secrets) -> list[int | None]:
-        """A large batch for PostgreSQL: validation overlaps with the server's inserts."""
-        try:
-            self._deliver_outbox()
-            ids = self.store.insert_stream(events, lambda event: self.prepare(event, secrets))
-        except StoreUnavailable as exc:
-            events = [self.prepare(event, secrets) for event in events]  # (idempotent)
-            self.outbox.put(events, str(exc))
-            _warn(f"tier1: database unreachable ({exc}); {len(events)} event(s) kept in "
-                  f"{self.outbox.path} for delivery")
-            ids = [None] * len(events)
         for event, event_id in zip(events, ids):
             event.id = event_id
         self._notify(events)
