@@ -260,12 +260,42 @@ def _warn(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def flush_lock_path(root: Path) -> Path:
+    return Path(root) / ".tier1" / "flush.lock"
+
+
+def hold_flush_lock(root: Path, wait: bool):
+    """An open file holding the outbox flush lock, or ``None`` when another flush holds it.
+
+    Only one flush runs at a time: 80 hook processes deferring at once start one flusher, not
+    80 (the running one keeps delivering until the outbox is empty).
+    """
+    import fcntl
+
+    path = flush_lock_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
 def spawn_background_flush(root: Path) -> None:
-    """Start ``tier1 db flush`` detached, so the hook returns at once and the outbox drains."""
+    """Start ``tier1 db flush`` detached, so the hook returns at once and the outbox drains.
+
+    Nothing is started while another flush runs.
+    """
     import subprocess
 
+    held = hold_flush_lock(root, wait=False)
+    if held is None:
+        return
+    held.close()  # the child takes the lock itself
     try:
-        subprocess.Popen([sys.executable, "-m", "tier1_plugin", "db", "flush", "--quiet"],
+        subprocess.Popen([sys.executable, "-m", "tier1_plugin", "db", "flush", "--background"],
                          cwd=str(root), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError:

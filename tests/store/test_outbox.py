@@ -106,3 +106,23 @@ def test_deferred_hub_queues_without_psycopg_and_the_background_flush_delivers(p
         time.sleep(0.1)
     assert hub.outbox.pending() == 0
     assert [e.event_type for e in hub.get_events()] == ["no_action_taken"]
+
+
+def test_one_background_flush_at_a_time(project, live_url, monkeypatch):
+    from tier1_plugin.hub import hold_flush_lock
+
+    monkeypatch.setenv("TIER1_DATABASE_URL", live_url)
+    hub = AutomationHub(config=load_config(), defer=True)
+    hub.store_events(events(3))
+    running = hold_flush_lock(project, wait=False)  # as if a flusher were delivering now
+    assert running is not None
+    spawn_background_flush(project)  # starts nothing: the running flush drains the outbox
+    time.sleep(1.5)
+    assert hub.outbox.pending() == 3
+    running.close()
+    spawn_background_flush(project)
+    deadline = time.monotonic() + 30
+    while hub.outbox.pending() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert hub.outbox.pending() == 0
+    assert len(AutomationHub(live_url, config=load_config()).get_events(limit=None)) == 3

@@ -9,7 +9,9 @@ def configure(parser):
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("upgrade", help="apply missing schema migrations (idempotent)")
     flush = actions.add_parser("flush", help="deliver the events waiting in the outbox")
-    flush.add_argument("--quiet", action="store_true", help="print nothing (background flush)")
+    flush.add_argument("--quiet", action="store_true", help="print nothing")
+    flush.add_argument("--background", action="store_true",
+                       help="quiet, and do nothing when another flush is running (the hook's flush)")
     archive = actions.add_parser("archive", help="move old events out of the live table")
     archive.add_argument("--older-than", default="90d", help="a duration such as 90d (default)")
 
@@ -26,7 +28,13 @@ def run(args) -> int:
                 print(f"{hub.store_name}: applied {', '.join(applied)}; schema version {version}"
                       if applied else f"{hub.store_name}: schema up to date (version {version})")
             elif args.action == "flush":
-                return _flush(hub, args.quiet)
+                from tier1_plugin.hub import hold_flush_lock
+
+                lock = hold_flush_lock(hub.root, wait=not args.background)
+                if lock is None:
+                    return 0  # another flush is delivering the outbox right now
+                with lock:
+                    return _flush(hub, args.quiet or args.background)
             else:
                 return _archive(hub, args.older_than)
         except StoreUnavailable as exc:
