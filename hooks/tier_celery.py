@@ -134,9 +134,11 @@ def _release(app, sent) -> None:
 
 
 def _revoke(app, request) -> None:
-    """Tell the workers to drop the task id; the message also expires at the deadline."""
+    """Tell the workers to drop the task id, and to stop it if a worker already started it
+    (prefork pool), so the next tier does not do the same work twice; the message also expires
+    at the deadline."""
     try:
-        app.control.revoke(request.idempotency_key, terminate=False)
+        app.control.revoke(request.idempotency_key, terminate=True, signal="SIGTERM")
     except Exception:  # noqa: BLE001 - the broker may be the thing that is down; expires covers it
         pass
 

@@ -52,6 +52,7 @@ def _run(task, kwargs) -> dict:
         time.sleep(float(kwargs["sleep_s"]))
     if kwargs.get("fail"):
         raise RuntimeError(f"{task.name} failed on purpose")
+    _append({"event": "done", "task": task.name, "id": task.request.id, "runner": runner_name()})
     return {"task": task.name, "done": True, "echo": kwargs.get("video_id")}
 
 

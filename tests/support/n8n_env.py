@@ -95,15 +95,15 @@ def _clean_redis(env: CeleryEnv) -> None:
 class Worker:
     """A real ``celery worker`` subprocess consuming one queue."""
 
-    def __init__(self, env: CeleryEnv, queue: str):
-        self.env, self.queue = env, queue
+    def __init__(self, env: CeleryEnv, queue: str, pool: str = "solo"):
+        self.env, self.queue, self.pool = env, queue, pool
         self.name = f"{queue}-{uuid.uuid4().hex[:6]}@127.0.0.1"
         self.log = env.log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
         self.process = None
 
     def start(self, timeout_s: float = 60) -> "Worker":
         command = [sys.executable, "-m", "celery", "-A", "support.n8n_celery_app:app", "worker",
-                   "-P", "solo", "-Q", self.queue, "-n", self.name, "--without-mingle",
+                   "-P", self.pool, "-c", "1", "-Q", self.queue, "-n", self.name, "--without-mingle",
                    "--without-gossip", "--without-heartbeat", "-l", "info"]
         handle = open(self.log, "wb")
         self.process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT,

@@ -167,3 +167,26 @@ def test_breaker_spares_the_second_recovery_a_hung_broker(project, celery_env, s
     assert not one.attempts[0].skipped and "hard deadline" in one.attempts[0].error
     assert two.attempts[0].skipped and "circuit open" in two.attempts[0].error
     assert one.recovery_method == two.recovery_method == "api_fallback"
+
+
+def test_a_task_still_running_on_the_worker_at_the_deadline_is_stopped(project, celery_env, start_task_api):
+    """The worker started the task but the celery tier's budget ran out: the revoke terminates
+    it (prefork pool), so when the API tier then does the work it is done exactly once."""
+    import uuid
+
+    queue = f"tier1-test-prefork-{uuid.uuid4().hex[:8]}"
+    worker = Worker(celery_env, queue, pool="prefork").start()
+    try:
+        write_config(project, base_config(None, celery_env))
+        api = start_task_api(project)
+        router, hub = router_for(project, base_config(
+            None, celery_env, celery={"queue": queue, "timeout_s": 1.5}, api={"url": api.tasks_url}))
+        result = router.recover("ok", {"sleep_s": 3})
+        assert result.recovered and result.recovery_method == "api_fallback", result.attempts
+        started = celery_env.runs(result.idempotency_key)
+        assert [r["runner"] for r in started] == ["celery-worker", "task-api"]
+        time.sleep(4)  # long enough for the worker's copy to have finished, had it not been stopped
+        done = celery_env.runs(result.idempotency_key, event="done")
+        assert [r["runner"] for r in done] == ["task-api"]
+    finally:
+        worker.stop()
