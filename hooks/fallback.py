@@ -81,6 +81,17 @@ class FallbackRequest:
         return datetime.now(timezone.utc) + timedelta(seconds=self.remaining())
 
 
+def jsonable(value):
+    """``value`` when JSON can hold it (a task's result goes into events and answers), else its repr."""
+    import json
+
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 @dataclass
 class TierOutcome:
     """What a tier returns: ``ok`` when the work got done; ``result`` is the task's answer."""

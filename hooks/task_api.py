@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tier1_plugin.hooks.fallback import jsonable
+
 
 class TaskError(Exception):
     """A problem the caller caused: unknown task, no app configured."""
@@ -114,21 +116,11 @@ class TaskRunner:
         ok = eager.successful()
         value = eager.result if ok else None
         error = None if ok else f"{type(eager.result).__name__}: {eager.result}"
-        value = _jsonable(value)
+        value = jsonable(value)
         if key:
             self.ledger.finish(key, ok, value if ok else error)
         return RunOutcome(task.name, ok, value, error, key)
 
-
-def _jsonable(value):
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-# -- the HTTP server ------------------------------------------------------------------------
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "tier1-task-api"

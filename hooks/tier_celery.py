@@ -71,7 +71,7 @@ def app_for(section: dict):
 
 
 def run(request):
-    from tier1_plugin.hooks.fallback import TierOutcome
+    from tier1_plugin.hooks.fallback import TierOutcome, jsonable
 
     try:
         from celery.exceptions import TimeoutError as CeleryTimeout
@@ -91,7 +91,7 @@ def run(request):
             _revoke(app, request)
             return TierOutcome(False, error=f"no result within the budget; task {request.idempotency_key} revoked")
         if state == "SUCCESS":
-            return TierOutcome(True, result=_jsonable(sent.result))
+            return TierOutcome(True, result=jsonable(sent.result))
         return TierOutcome(False, error=f"task {state.lower()}: {str(sent.result)[:300]}",
                            task_failed=state == "FAILURE")
     except CeleryTimeout:
@@ -142,12 +142,3 @@ def _revoke(app, request) -> None:
     except Exception:  # noqa: BLE001 - the broker may be the thing that is down; expires covers it
         pass
 
-
-def _jsonable(value):
-    import json
-
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
