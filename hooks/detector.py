@@ -265,7 +265,6 @@ class KeywordDetector:
             if not words:
                 continue
             segment = Segment(words=words)
-            text = segment.text
             if self._is_read_only(words):
                 segment.read_only = True
             elif words[0] in _NEUTRAL or " ".join(words[:2]) in _NEUTRAL:

@@ -7,7 +7,6 @@ required (a project may not use them): the Celery broker and the n8n instance.
 from __future__ import annotations
 
 import socket
-import sys
 from urllib.parse import urlsplit
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
