@@ -126,29 +126,53 @@ def secret_values(extra_variables=()) -> tuple[str, ...]:
     return tuple(value for name in names if (value := os.environ.get(name)))
 
 
-def sanitise(value, secrets: tuple[str, ...] = (), limit: int = MAX_SNIPPET, path: str = "$"):
+class NotJSON(ValueError):
+    """A value JSON cannot hold; ``str()`` names where it is (``$.items[2].when``)."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what, self.path = what, []
+
+    def __str__(self):
+        return f"${''.join(reversed(self.path))}: {self.what}"
+
+
+def sanitise(value, secrets: tuple[str, ...] = (), limit: int = MAX_SNIPPET):
     """Redact and truncate every string inside ``value`` (dicts, lists, tuples), recursively.
 
-    Raises ``ValueError`` naming the place of anything JSON cannot hold, so the store needs no
-    separate serialisation pass to validate an event.
+    Raises :class:`NotJSON` (a ``ValueError``) naming the place of anything JSON cannot hold, so
+    the store needs no separate serialisation pass to validate an event.  (The place is built
+    only on the way out of an error: this runs for every string of every stored event.)
     """
     if isinstance(value, str):
         cleaned = redact(value, secrets)
         return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
     if isinstance(value, dict):
-        return {_key(key, path): sanitise(item, secrets, limit, f"{path}.{key}") for key, item in value.items()}
+        cleaned = {}
+        for key, item in value.items():
+            try:
+                cleaned[key if isinstance(key, str) else _key(key)] = sanitise(item, secrets, limit)
+            except NotJSON as exc:
+                exc.path.append(f".{key}")
+                raise
+        return cleaned
     if isinstance(value, (list, tuple)):
-        return [sanitise(item, secrets, limit, f"{path}[{i}]") for i, item in enumerate(value)]
+        cleaned = []
+        for index, item in enumerate(value):
+            try:
+                cleaned.append(sanitise(item, secrets, limit))
+            except NotJSON as exc:
+                exc.path.append(f"[{index}]")
+                raise
+        return cleaned
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        raise ValueError(f"{path}: {value} has no JSON form")
+        raise NotJSON(f"{value} has no JSON form")
     if value is None or isinstance(value, (bool, int, float)):
         return value
-    raise ValueError(f"{path}: {type(value).__name__} is not JSON-serialisable")
+    raise NotJSON(f"{type(value).__name__} is not JSON-serialisable")
 
 
-def _key(key, path: str) -> str:
-    if isinstance(key, str):
-        return key
+def _key(key) -> str:
     if key is None or isinstance(key, (bool, int, float)):
         return str(key)
-    raise ValueError(f"{path}: a {type(key).__name__} key is not JSON-serialisable")
+    raise NotJSON(f"a {type(key).__name__} key is not JSON-serialisable")

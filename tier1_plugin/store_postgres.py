@@ -103,7 +103,7 @@ class PostgresStore:
             return [self._run(lambda c: self._insert_one(c, events[0]))]
         return self._run(lambda c: self._insert_many(c, events))
 
-    def insert_stream(self, events: list[AutomationEvent], prepare, chunk: int = 1000) -> list[int]:
+    def insert_stream(self, events: list[AutomationEvent], prepare, chunk: int = 500) -> list[int]:
         """Prepare and store a large batch chunk by chunk, in one transaction.
 
         A thread runs ``prepare`` (validation and redaction, pure Python) on chunk n+1 while
@@ -115,27 +115,28 @@ class PostgresStore:
         return self._run(lambda connection: self._insert_stream(connection, events, prepare, chunk))
 
     def _insert_stream(self, connection, events, prepare, chunk) -> list[int]:
-        # the producer also writes the COPY lines: the consumer then only waits on the server,
-        # with the GIL released, while Python works on the next chunk
-        prepared = _PreparedChunks(events, lambda event: _copy_line(prepare(event)), chunk)
-        ids: list[int] = []
+        # Everything that needs a round trip happens once, before streaming: each round trip
+        # makes this thread wait for the interpreter lock the producer holds.
+        self.ensure_partitions(connection, [_utc(event.created_at) for event in events])
+        ids = [row[0] for row in connection.execute(
+            "SELECT nextval('automation_events_id_seq') FROM generate_series(1, %s)", (len(events),))]
+        # The producer also writes the COPY text, ids included: this thread then only sends it
+        # and waits on the server, with the lock released, while Python works on the next chunk.
+        def encode(part, start):
+            return "".join(f"{event_id}\t{_copy_line(prepare(event))}"
+                           for event_id, event in zip(ids[start:start + len(part)], part))
+
+        prepared = _PreparedChunks(events, encode, chunk)
         try:
             with connection.transaction():
-                for part, lines in prepared:
-                    self.ensure_partitions(connection, [event.created_at for event in part])
-                    new_ids = [row[0] for row in connection.execute(
-                        "SELECT nextval('automation_events_id_seq') FROM generate_series(1, %s)",
-                        (len(part),))]
-                    with connection.cursor().copy(
-                            f"COPY automation_events (id, {', '.join(COLUMNS)}) FROM STDIN") as copy:
-                        copy.write("".join(f"{event_id}\t{line}" for event_id, line in zip(new_ids, lines)))
-                    ids += new_ids
+                with connection.cursor().copy(
+                        f"COPY automation_events (id, {', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for text in prepared:
+                        copy.write(text)
         except psycopg.errors.UniqueViolation:
-            self._months.clear()  # partitions made inside the rolled-back transaction are gone
             prepared.finish()
             return self._insert_many(connection, events)
         except BaseException:
-            self._months.clear()
             prepared.finish()
             raise
         return ids
@@ -233,8 +234,8 @@ class PostgresStore:
 
 
 class _PreparedChunks:
-    """Iterates over ``(events, encoded)`` chunks, running ``encode(event)`` on every event
-    ahead of the consumer in a background thread (``encode`` may prepare the event in place)."""
+    """Iterates over ``encode(chunk, start)`` for consecutive chunks of ``events``, computed
+    ahead of the consumer in a background thread (``encode`` may prepare the events in place)."""
 
     _DONE = object()
 
@@ -249,8 +250,7 @@ class _PreparedChunks:
     def _produce(self, events, encode, chunk):
         try:
             for start in range(0, len(events), chunk):
-                part = events[start:start + chunk]
-                self._queue.put((part, [encode(event) for event in part]))
+                self._queue.put(encode(events[start:start + chunk], start))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
             self._queue.put(exc)
             return
@@ -304,8 +304,22 @@ class _PostgresTransaction:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _copy_text(value) -> str:
-    return "\\N" if value is None else str(value).translate(_COPY_ESCAPES)
+    if value is None:
+        return "\\N"
+    # most values have nothing to escape, and the checks cost less than translate()
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def _copy_json(value: dict) -> str:
+    text = json.dumps(value)  # JSON escapes tabs and newlines itself; only backslashes remain
+    return text.replace("\\", "\\\\") if "\\" in text else text
 
 
 def _copy_line(event: AutomationEvent) -> str:
@@ -313,10 +327,10 @@ def _copy_line(event: AutomationEvent) -> str:
     three times as much, and bulk ingest is this loop)."""
     return "\t".join((
         event.event_uuid, _copy_text(event.event_type), _copy_text(event.project_id),
-        _copy_text(event.status), _copy_text(json.dumps(event.evidence)),
-        _copy_text(event.detected_from), _copy_text(json.dumps(event.metadata)),
-        _copy_text(event.correlation_id), event.created_at.isoformat(),
-        _copy_text(event.resolved_at and event.resolved_at.isoformat()))) + "\n"
+        _copy_text(event.status), _copy_json(event.evidence), _copy_text(event.detected_from),
+        _copy_json(event.metadata), _copy_text(event.correlation_id),
+        _utc(event.created_at).isoformat(),
+        _copy_text(event.resolved_at and _utc(event.resolved_at).isoformat()))) + "\n"
 
 
 def _row(event: AutomationEvent) -> tuple:
