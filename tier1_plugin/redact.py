@@ -150,11 +150,20 @@ def sanitise(value, secrets: tuple[str, ...] = (), limit: int = MAX_SNIPPET):
     if isinstance(value, dict):
         cleaned = {}
         for key, item in value.items():
-            try:
-                cleaned[key if isinstance(key, str) else _key(key)] = sanitise(item, secrets, limit)
-            except NotJSON as exc:
-                exc.path.append(f".{key}")
-                raise
+            if not isinstance(key, str):
+                key = _key(key)
+            kind = type(item)
+            if kind is str:  # the common leaves inline: this runs for every value stored
+                item = redact(item, secrets)
+                cleaned[key] = item if len(item) <= limit else item[: limit - 1] + "…"
+            elif kind is int or kind is bool or item is None:
+                cleaned[key] = item
+            else:
+                try:
+                    cleaned[key] = sanitise(item, secrets, limit)
+                except NotJSON as exc:
+                    exc.path.append(f".{key}")
+                    raise
         return cleaned
     if isinstance(value, (list, tuple)):
         cleaned = []

@@ -124,7 +124,7 @@ class PostgresStore:
         # and waits on the server, with the lock released, while Python works on the next chunk.
         def encode(part, start):
             return "".join(f"{event_id}\t{_copy_line(prepare(event))}"
-                           for event_id, event in zip(ids[start:start + len(part)], part))
+                           for event_id, event in zip(ids[start:start + len(part)], part)).encode()
 
         prepared = _PreparedChunks(events, encode, chunk)
         try:
@@ -317,8 +317,11 @@ def _copy_text(value) -> str:
     return value
 
 
+_JSON = json.JSONEncoder(separators=(",", ":")).encode  # jsonb re-formats it anyway
+
+
 def _copy_json(value: dict) -> str:
-    text = json.dumps(value)  # JSON escapes tabs and newlines itself; only backslashes remain
+    text = _JSON(value)  # JSON escapes tabs and newlines itself; only backslashes remain
     return text.replace("\\", "\\\\") if "\\" in text else text
 
 
