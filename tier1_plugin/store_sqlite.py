@@ -9,7 +9,7 @@ import json
 import os
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from tier1_plugin.event_query import COLUMNS, SELECT as _SELECT, select_events
 from tier1_plugin.migrations import VERSION_TABLE, migrations, split_statements
@@ -221,7 +221,3 @@ def _event(row) -> AutomationEvent:
         evidence=json.loads(evidence), detected_from=detected_from, metadata=json.loads(metadata),
         correlation_id=correlation_id, created_at=parse_time(created_at),
         resolved_at=parse_time(resolved_at) if resolved_at else None)
-
-
-def hours_ago(hours: float) -> datetime:
-    return datetime.now(timezone.utc) - timedelta(hours=hours)

@@ -1,8 +1,6 @@
-"""Terminal output helpers shared by the commands: aligned tables, one-line JSON."""
+"""Terminal output helpers shared by the commands: aligned tables, one-line summaries."""
 
 from __future__ import annotations
-
-import json
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:
@@ -14,10 +12,6 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
         parts = [str(value).ljust(widths[i]) for i, value in enumerate(row[:-1])]
         lines.append("  ".join([*parts, str(row[-1])]).rstrip())
     return "\n".join(lines)
-
-
-def dumps(data) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, default=str)
 
 
 def one_line(text: str, width: int = 60) -> str:
